@@ -1,0 +1,35 @@
+# Two entry points that work on a fresh machine: `make serve` and `make test`.
+# Everything is installed into .venv from the pins in pyproject.toml and constraints.txt.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup serve test lint browser clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+serve: setup
+	$(BIN)/kg serve
+
+# Browser tests drive Debian's Chromium; install it when the machine lacks it (needs root).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+lint: setup
+	$(BIN)/ruff format --check kg api tests
+	$(BIN)/ruff check kg api tests
+
+test: setup browser
+	$(BIN)/kg validate
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache

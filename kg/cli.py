@@ -1,0 +1,224 @@
+"""The ``kg`` command: validate, check the ontology, query, count, generate countries, serve.
+
+Settings come from ``KG_*`` variables; flags override them. Exit codes: 0 success, 1 the check found
+problems, 2 unusable input (a missing file, a syntax error in a query, a bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph
+from pydantic import ValidationError
+
+from kg.errors import KGError, RdfSyntaxError, UnusableInputError
+from kg.settings import Settings
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+QUERY_FORMATS = {
+    "json": pyoxigraph.QueryResultsFormat.JSON,
+    "xml": pyoxigraph.QueryResultsFormat.XML,
+    "csv": pyoxigraph.QueryResultsFormat.CSV,
+    "tsv": pyoxigraph.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "ttl": pyoxigraph.RdfFormat.TURTLE,
+    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    "rdf": pyoxigraph.RdfFormat.RDF_XML,
+}
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with every flag the user gave taking precedence."""
+    overrides = {
+        key: value
+        for key, value in vars(args).items()
+        if key in Settings.model_fields and value is not None
+    }
+    return Settings(**overrides)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from kg.reporting import render
+    from kg.validation import validate
+
+    report = validate(args.paths or None, settings=_settings(args))
+    print(render(report, fmt=args.format))
+    return report.exit_code
+
+
+def _cmd_check_ontology(args: argparse.Namespace) -> int:
+    from kg.reasoning import check_ontology, render_report
+
+    settings = _settings(args)
+    report = check_ontology(args.paths or [settings.ontology_dir])
+    print(render_report(report))
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from kg.queries import load_query
+    from kg.store import build_store
+
+    store = build_store(_settings(args), on_disk=False)
+    for title, name in (
+        ("Instances by class (asserted and inferred)", "count_by_class"),
+        ("Triples by named graph", "count_by_graph"),
+        ("Curated nodes by source", "count_by_source"),
+    ):
+        print(f"# {title}")
+        print(_table(store.query(load_query(name))))  # type: ignore[arg-type]
+        print()
+    return EXIT_OK
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from kg.store import build_store
+
+    text = args.query
+    if text.endswith(".rq") or (len(text) < 4096 and "\n" not in text and Path(text).is_file()):
+        try:
+            text = Path(text).read_text(encoding="utf-8")
+        except OSError as error:
+            raise UnusableInputError(f"{args.query}: cannot read ({error.strerror})") from None
+    store = build_store(_settings(args), on_disk=False)
+    try:
+        result = store.query(text)
+    except SyntaxError as error:
+        print(f"kg query: malformed query: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if isinstance(result, pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean):
+        if args.format == "table":
+            print(_table(result))
+        else:
+            sys.stdout.write(result.serialize(format=QUERY_FORMATS[args.format]).decode())
+    else:
+        fmt = args.format if args.format in GRAPH_FORMATS else "ttl"
+        sys.stdout.write(pyoxigraph.serialize(result, format=GRAPH_FORMATS[fmt]).decode())
+    return EXIT_OK
+
+
+def _table(result: pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean) -> str:
+    """A plain-text table of a SELECT result (or the boolean of an ASK), values in N-Triples form."""
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        return "true" if bool(result) else "false"
+    names = [v.value for v in result.variables]
+    rows = [
+        ["" if row[name] is None else _cell(row[name]) for name in names]  # type: ignore[index]
+        for row in result
+    ]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(term: object) -> str:
+    if isinstance(term, pyoxigraph.Literal) and term.datatype.value.endswith(
+        ("#string", "#integer", "#decimal")
+    ):
+        return term.value
+    return str(term)
+
+
+def _cmd_countries(args: argparse.Namespace) -> int:
+    from kg.countries import write_countries
+
+    settings = _settings(args)
+    output = args.output or settings.data_dir / "countries.ttl"
+    changed = write_countries(output, base_iri=settings.base_iri)
+    print(f"{output}: {'written' if changed else 'unchanged'}")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args)
+    # Each uvicorn worker builds its own Settings from the environment: hand ours on through it.
+    for key, value in settings.model_dump(exclude_none=True).items():
+        os.environ[f"KG_{key.upper()}"] = str(value)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=args.log_level,
+    )
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kg", description=__doc__.split("\n")[0])
+    parser.add_argument("--base-iri", dest="base_iri", help="base IRI (KG_BASE_IRI)")
+    parser.add_argument("--ontology-dir", dest="ontology_dir", type=Path)
+    parser.add_argument("--shapes-dir", dest="shapes_dir", type=Path)
+    parser.add_argument("--data-dir", dest="data_dir", type=Path)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check data files: syntax, SHACL, references")
+    validate.add_argument("paths", nargs="*", type=Path, help="files or folders (default: data/)")
+    validate.add_argument("--format", choices=("text", "json", "github"), default="text")
+    validate.set_defaults(run=_cmd_validate)
+
+    check = commands.add_parser("check-ontology", help="HermiT: consistency, unsatisfiable classes")
+    check.add_argument("paths", nargs="*", type=Path, help="ontology files (default: ontology/)")
+    check.set_defaults(run=_cmd_check_ontology)
+
+    stats = commands.add_parser("stats", help="counts by class, named graph and source")
+    stats.set_defaults(run=_cmd_stats)
+
+    query = commands.add_parser("query", help="answer a SPARQL query on the embedded graph")
+    query.add_argument("query", help="the query text, or a .rq file")
+    query.add_argument(
+        "--format", choices=("table", *QUERY_FORMATS, *GRAPH_FORMATS), default="table"
+    )
+    query.set_defaults(run=_cmd_query)
+
+    countries = commands.add_parser("countries", help="write ISO 3166-1 countries from pycountry")
+    countries.add_argument("--output", type=Path, help="default: data/countries.ttl")
+    countries.set_defaults(run=_cmd_countries)
+
+    serve = commands.add_parser("serve", help="serve SPARQL, linked data and pages over HTTP")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, help="uvicorn worker processes")
+    serve.add_argument("--store", help="store backend (KG_STORE); default oxigraph")
+    serve.add_argument("--store-path", dest="store_path", type=Path, help="on-disk store folder")
+    serve.add_argument("--query-timeout", dest="query_timeout", type=float, help="seconds")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(run=_cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ValidationError as error:
+        for problem in error.errors():
+            key = "KG_" + "_".join(str(p) for p in problem["loc"]).upper()
+            print(f"kg: bad setting {key}: {problem['msg']}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except RdfSyntaxError as error:
+        print(f"kg: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KGError as error:
+        print(f"kg: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

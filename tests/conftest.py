@@ -1,0 +1,36 @@
+"""Fixtures shared by every test: settings over the shipped files, or over a private copy of them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.settings import PROJECT_ROOT, Settings
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings over the repository's own ontology, shapes and data (read-only use)."""
+    return Settings()
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A private copy of ontology/, shapes/, data/ and queries/, so a test may change files freely."""
+    for folder in ("ontology", "shapes", "data", "queries"):
+        if (PROJECT_ROOT / folder).exists():
+            shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+@pytest.fixture
+def copy_settings(project_copy: Path) -> Settings:
+    """Settings over :func:`project_copy`."""
+    return Settings(
+        ontology_dir=project_copy / "ontology",
+        shapes_dir=project_copy / "shapes",
+        data_dir=project_copy / "data",
+        queries_dir=project_copy / "queries",
+    )
