@@ -107,7 +107,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _table(result: pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean) -> str:
-    """A plain-text table of a SELECT result (or the boolean of an ASK), values in N-Triples form."""
+    """A plain-text table of a SELECT result (or an ASK's boolean), values in N-Triples form."""
     if isinstance(result, pyoxigraph.QueryBoolean):
         return "true" if bool(result) else "false"
     names = [v.value for v in result.variables]

@@ -37,7 +37,7 @@ class RdfSyntaxError(KGError):
 
 
 class UnusableInputError(KGError):
-    """Input that cannot be validated at all: a missing file, an unknown format, an empty path list."""
+    """Input that cannot be validated at all: a missing file, an unknown format, no paths."""
 
 
 class SettingsError(KGError):

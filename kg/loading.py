@@ -100,35 +100,47 @@ def parse_file(path: Path, *, base_iri: str | None = None) -> ParsedFile:
 
 
 # A subject starts a statement at the beginning of a line: a prefixed name or an <IRI>.
-_SUBJECT_AT_LINE_START = re.compile(r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.%:-]*|:[\w.%:-]*|_:[\w.-]+)\s")
+_SUBJECT_AT_LINE_START = re.compile(
+    r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.%:-]*|:[\w.%:-]*|_:[\w.-]+)\s"
+)
+# The file's own prefix declarations, in either Turtle or SPARQL style.
+_PREFIX_DECLARATION = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
 
 
 def _subject_lines(text: str, graph: Graph) -> dict[IdentifiedNode, int]:
     """Map each subject of ``graph`` to the first line that opens a block about it.
 
     Files here follow one block per subject, opened at column 0, as the style guide asks.
+    Prefixed names are read with the file's own declarations, which may differ from ours.
     """
     subjects = set(graph.subjects())
+    text_lines = text.splitlines()
+    declared = {m.group(1): m.group(2) for m in map(_PREFIX_DECLARATION.match, text_lines) if m}
     lines: dict[IdentifiedNode, int] = {}
-    manager = graph.namespace_manager
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text_lines, start=1):
         match = _SUBJECT_AT_LINE_START.match(line)
-        if not match or line.startswith(("@prefix", "@base", "PREFIX", "BASE")):
+        directive = _PREFIX_DECLARATION.match(line) or line.lower().startswith(("@base", "base"))
+        if not match or directive:
             continue
-        token = match.group(1)
-        node: IdentifiedNode | None
-        if token.startswith("<"):
-            node = URIRef(token[1:-1])
-        elif token.startswith("_:"):
-            node = None  # blank node labels are renamed by the parser; not locatable
-        else:
-            try:
-                node = manager.expand_curie(token)
-            except ValueError:
-                node = None
+        node = _expand(match.group(1), declared, graph)
         if node is not None and node in subjects and node not in lines:
             lines[node] = number
     return lines
+
+
+def _expand(token: str, declared: dict[str, str], graph: Graph) -> URIRef | None:
+    """A subject token as an IRI; blank node labels are renamed by the parser, so not locatable."""
+    if token.startswith("<"):
+        return URIRef(token[1:-1])
+    if token.startswith("_:"):
+        return None
+    prefix, _, local = token.partition(":")
+    if prefix in declared:
+        return URIRef(declared[prefix] + local)
+    try:
+        return graph.namespace_manager.expand_curie(token)
+    except ValueError:
+        return None
 
 
 def graph_iri(path: Path, settings: Settings) -> URIRef:

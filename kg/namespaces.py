@@ -1,7 +1,19 @@
 """The vocabularies the graph uses, bound once so every serialisation shares the same prefixes."""
 
 from rdflib import Namespace
-from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SDO, SKOS, VOID, XSD, NamespaceManager
+from rdflib.namespace import (
+    DCTERMS,
+    FOAF,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SKOS,
+    VOID,
+    XSD,
+    NamespaceManager,
+)
 
 __all__ = ["BASE", "SC", "ORG", "SDO", "PREFIXES", "bind_prefixes"]
 

@@ -1,8 +1,9 @@
-"""One typed settings object, built once at the entry point from ``KG_*`` variables and CLI flags."""
+"""One typed settings object, built once at the entry point from ``KG_*`` variables and flags."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,7 +24,8 @@ class Settings(BaseSettings):
     shapes_dir: Path = PROJECT_ROOT / "shapes"
     data_dir: Path = PROJECT_ROOT / "data"
     queries_dir: Path = PROJECT_ROOT / "queries"
-    store: str = "oxigraph"
+    #: The store backend; the embedded Oxigraph store is the one this version ships.
+    store: Literal["oxigraph"] = "oxigraph"
     store_path: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -31,6 +33,10 @@ class Settings(BaseSettings):
     query_timeout: float = Field(default=30.0, gt=0, le=3600)
     result_limit: int = Field(default=100_000, ge=1)
     query_workers: int = Field(default=2, ge=1, le=64)
+    #: Address-space cap of one query worker: a runaway query dies there, not the server.
+    query_memory_bytes: int = Field(default=2 * 1024**3, ge=800 * 1024**2)
+    #: Queries waiting for a worker beyond this many are answered 503 with Retry-After.
+    query_queue: int = Field(default=32, ge=0)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
 
     @field_validator("base_iri")

@@ -61,7 +61,8 @@ def build_store(
     store = pyoxigraph.Store(str(path)) if on_disk else pyoxigraph.Store()
     if not on_disk and owns_path:
         path.rmdir()
-    store.bulk_load(dataset.serialize(format="nquads", encoding="utf-8"), pyoxigraph.RdfFormat.N_QUADS)
+    quads = dataset.serialize(format="nquads", encoding="utf-8")
+    store.bulk_load(quads, pyoxigraph.RdfFormat.N_QUADS)
     store.flush()
     graphs = sorted(g.value for g in store.named_graphs())  # type: ignore[union-attr]
     return OxigraphStore(path, version, graphs, store, owns_path)

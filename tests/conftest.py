@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: settings over the shipped files, or over a private copy of them."""
+"""Fixtures shared by every test: settings over the shipped files or over a private copy."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def settings() -> Settings:
 
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
-    """A private copy of ontology/, shapes/, data/ and queries/, so a test may change files freely."""
+    """A private copy of ontology/, shapes/, data/ and queries/ that a test may change freely."""
     for folder in ("ontology", "shapes", "data", "queries"):
         if (PROJECT_ROOT / folder).exists():
             shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)

@@ -1,4 +1,4 @@
-"""Loading: located syntax errors, one named graph per file, the inferred graph, the data version."""
+"""Loading: located syntax errors, a named graph per file, the inferred graph, the data version."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ PREFIXES += "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
 
 
 def test_syntax_error_names_file_line_and_column() -> None:
-    text = PREFIXES + "\nid:a a sc:Academy ;\n    rdfs:label \"A\"@en\nid:b a sc:Academy .\n"
+    text = PREFIXES + '\nid:a a sc:Academy ;\n    rdfs:label "A"@en\nid:b a sc:Academy .\n'
     with pytest.raises(RdfSyntaxError) as caught:
         parse_text(text, path="data/broken.ttl")
     error = caught.value
@@ -35,7 +35,7 @@ def test_deep_nesting_is_a_located_syntax_error_not_a_crash() -> None:
 
 
 def test_subject_lines_point_at_each_block() -> None:
-    text = PREFIXES + "\nid:a a sc:Academy ;\n    rdfs:label \"A\"@en .\n\nid:b a sc:Centre .\n"
+    text = PREFIXES + '\nid:a a sc:Academy ;\n    rdfs:label "A"@en .\n\nid:b a sc:Centre .\n'
     parsed = parse_text(text, path="x.ttl")
     assert parsed.line_of(URIRef("https://w3id.org/scicoop/id/a")) == 5
     assert parsed.line_of(URIRef("https://w3id.org/scicoop/id/b")) == 8

@@ -1,0 +1,1 @@
+"""The HTTP face of SciCoop KG: FastAPI routes adapting the ``kg`` library (see ``create_app``)."""

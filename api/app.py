@@ -1,0 +1,125 @@
+"""The app factory: ``create_app(settings)``, also uvicorn's ``--factory`` entry point.
+
+Nothing happens at import. The graph is built in the lifespan, in a background task, so ``/health``
+answers at once and ``/ready`` says 503 until the graph is loaded (or why it failed to load).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Graph, Service
+from api.errors import install_error_handlers
+from api.limits import BodyLimitMiddleware
+from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from api.routes import health, query_page, sparql
+from kg.errors import KGError
+from kg.executor import QueryExecutor
+from kg.settings import Settings
+from kg.store import OxigraphStore, build_store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+_STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _open_graph(settings: Settings) -> Graph:
+    """Build the store and start its query workers (blocking: run in a thread)."""
+    store: OxigraphStore = build_store(settings)
+    executor = QueryExecutor(
+        store.path,
+        workers=settings.query_workers,
+        timeout=settings.query_timeout,
+        result_limit=settings.result_limit,
+        memory_limit_bytes=settings.query_memory_bytes,
+        max_queue=settings.query_queue,
+    )
+    return Graph(store=store, executor=executor)
+
+
+async def _load(service: Service) -> None:
+    try:
+        service.graph = await run_in_threadpool(_open_graph, service.settings)
+    except (KGError, OSError) as error:
+        service.load_error = str(error)
+        log.error("the graph could not be loaded: %s", error)
+        return
+    log.info(
+        "graph %s loaded: %d named graphs",
+        service.graph.version,
+        len(service.graph.named_graphs),
+    )
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    """A loader that died of something unexpected must not die silently."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("loading the graph crashed", exc_info=task.exception())
+
+
+def _configure_logging() -> None:
+    """Send ``api.*`` INFO lines (the per-query access log) to stderr, once per process."""
+    logger = logging.getLogger("api")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    service: Service = app.state.service
+    loading = asyncio.create_task(_load(service))
+    loading.add_done_callback(_report_crash)
+    try:
+        yield
+    finally:
+        loading.cancel()
+        graph, service.graph = service.graph, None
+        if graph is not None:
+            await run_in_threadpool(graph.executor.close)
+            await run_in_threadpool(graph.store.close)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The SciCoop KG web app over ``settings`` (from ``KG_*`` variables when None)."""
+    settings = settings if settings is not None else Settings()
+    _configure_logging()
+    app = FastAPI(
+        title="SciCoop KG",
+        summary="A knowledge graph of international science-and-technology cooperation.",
+        lifespan=_lifespan,
+    )
+    metrics = Metrics()
+    app.state.service = Service(settings=settings, metrics=metrics)
+    app.include_router(sparql.router)
+    app.include_router(query_page.router)
+    app.include_router(health.router)
+    app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    install_error_handlers(app)
+    # Order: the last added runs first. CORS outermost so even a 413 carries its headers.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag", "Content-Disposition"],
+        max_age=600,
+    )
+    return app

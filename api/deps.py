@@ -1,0 +1,76 @@
+"""What route handlers receive: the settings, the loaded graph and its query executor, the metrics.
+
+Handlers ask for these through ``Annotated`` aliases; nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.metrics import Metrics
+from kg.executor import QueryExecutor
+from kg.settings import Settings
+from kg.store import OxigraphStore
+
+__all__ = ["Graph", "GraphNotReady", "Service", "SettingsDep", "GraphDep", "MetricsDep"]
+
+
+class GraphNotReady(Exception):
+    """The graph is still loading, or failed to load (answered 503 with ``Retry-After``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Graph:
+    """One loaded version of the graph and the executor that answers queries over it."""
+
+    store: OxigraphStore
+    executor: QueryExecutor
+
+    @property
+    def version(self) -> str:
+        return self.store.version
+
+    @property
+    def named_graphs(self) -> list[str]:
+        return self.store.named_graphs
+
+
+@dataclass
+class Service:
+    """The app's mutable state: set by the lifespan, read by handlers."""
+
+    settings: Settings
+    metrics: Metrics
+    graph: Graph | None = None
+    load_error: str | None = None
+
+
+def _service(request: Request) -> Service:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+def _settings(request: Request) -> Settings:
+    return _service(request).settings
+
+
+def _graph(request: Request) -> Graph:
+    service = _service(request)
+    if service.graph is None:
+        raise GraphNotReady(service.load_error or "the graph is still loading")
+    return service.graph
+
+
+def _metrics(request: Request) -> Metrics:
+    return _service(request).metrics
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+GraphDep = Annotated[Graph, Depends(_graph)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]

@@ -1,0 +1,87 @@
+"""One SPARQL query from text to bytes: prepare, run off the event loop, measure, log.
+
+Shared by ``/sparql`` and the server-rendered query page so both count, time and log queries alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Graph
+from api.limits import QueryTooLong, check_query_length
+from api.metrics import Metrics
+from kg import query_errors
+from kg.formats import Format
+from kg.sparql import PreparedQuery, prepare
+
+__all__ = ["prepare_query", "execute", "access_log"]
+
+#: One line per query: form, format, outcome, duration, size.
+access_log = logging.getLogger("api.access")
+
+_OUTCOMES: tuple[tuple[type[Exception], str], ...] = (
+    (query_errors.QueryTimeout, "timeout"),
+    (query_errors.ResultTooLarge, "too_large"),
+    (query_errors.Overloaded, "overloaded"),
+    (query_errors.QueryFailed, "failed"),
+)
+
+
+async def prepare_query(
+    query: str, *, graph: Graph, metrics: Metrics, client: str = "-"
+) -> PreparedQuery:
+    """Check the length, parse and vet ``query``; refusals are counted, logged and re-raised."""
+    try:
+        check_query_length(query)
+        # Parsing a large query is CPU work: keep it off the event loop too.
+        return await run_in_threadpool(prepare, query, named_graphs=graph.named_graphs)
+    except (QueryTooLong, query_errors.QuerySyntaxError, query_errors.QueryRefused) as error:
+        reason = type(error).__name__
+        metrics.rejected.labels(reason=reason).inc()
+        access_log.info("query client=%s outcome=refused reason=%s: %s", client, reason, error)
+        raise
+
+
+async def execute(
+    prepared: PreparedQuery,
+    *,
+    graph: Graph,
+    metrics: Metrics,
+    result_format: Format,
+    default_graphs: Sequence[str] = (),
+    named_graphs: Sequence[str] = (),
+    client: str = "-",
+) -> bytes:
+    """Run ``prepared`` on the graph's executor; errors from ``kg.query_errors`` pass through."""
+    started = time.perf_counter()
+    outcome = "error"
+    size = 0
+    try:
+        body = await graph.executor.run(
+            prepared,
+            result_format=result_format,
+            default_graphs=list(default_graphs),
+            named_graphs=list(named_graphs),
+        )
+        outcome, size = "ok", len(body)
+        return body
+    except tuple(kind for kind, _ in _OUTCOMES) as error:
+        outcome = next(name for kind, name in _OUTCOMES if isinstance(error, kind))
+        raise
+    finally:
+        seconds = time.perf_counter() - started
+        form = str(getattr(prepared.form, "name", prepared.form))
+        metrics.observe_query(form=form, outcome=outcome, seconds=seconds)
+        access_log.info(
+            "query client=%s form=%s format=%s outcome=%s duration_ms=%.1f bytes=%d",
+            client,
+            form,
+            result_format.name,
+            outcome,
+            seconds * 1000,
+            size,
+        )

@@ -1,0 +1,1 @@
+"""One router per resource: ``sparql``, ``query_page``, ``health``."""

@@ -1,0 +1,119 @@
+"""Live-server fixtures: a real uvicorn process on a free port, started as production starts it.
+
+``sys.executable -m uvicorn api.app:create_app --factory``: the app builds its Settings from the
+``KG_*`` variables given here, exactly as ``kg serve`` and multi-worker deployments do.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kg.settings import PROJECT_ROOT
+
+#: A small graph with the facts the tests assert on (see its files for what is real and what not).
+CASES = PROJECT_ROOT / "tests" / "api" / "cases" / "graph"
+READY_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A running server: its base URL and the file its stderr (logs) goes to."""
+
+    url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def fixture_env(**overrides: str) -> dict[str, str]:
+    """Environment for a server over the test graph; ``overrides`` are extra ``KG_*`` values."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    env.update(
+        KG_ONTOLOGY_DIR=str(CASES / "ontology"),
+        KG_DATA_DIR=str(CASES / "data"),
+        KG_QUERIES_DIR=str(CASES / "queries"),
+        KG_QUERY_WORKERS="2",
+    )
+    env.update(overrides)
+    return env
+
+
+@contextmanager
+def live_server(
+    log_dir: Path, *, wait_for: str = "/ready", **overrides: str
+) -> Iterator[LiveServer]:
+    """Start uvicorn over the fixture graph, wait for 200 from ``wait_for``, stop it afterwards."""
+    port = free_port()
+    log_path = log_dir / f"uvicorn-{port}.log"
+    command = [
+        sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, env=fixture_env(**overrides), stdout=log_file, stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+        )  # fmt: skip
+    server = LiveServer(f"http://127.0.0.1:{port}", log_path, process)
+    try:
+        _wait_ready(server, wait_for)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _wait_ready(server: LiveServer, path: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"uvicorn exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(server.url + path, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{server.url}{path} did not answer 200 within {READY_TIMEOUT} s:\n{server.log()}")
+
+
+@pytest.fixture(scope="session")
+def start_server() -> object:
+    """:func:`live_server` itself, for tests that need a server with other settings."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server shared by the protocol tests (they only read)."""
+    with live_server(tmp_path_factory.mktemp("server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def base_url(server: LiveServer) -> str:
+    return server.url
