@@ -101,7 +101,7 @@ def parse_file(path: Path, *, base_iri: str | None = None) -> ParsedFile:
 
 # A subject starts a statement at the beginning of a line: a prefixed name or an <IRI>.
 _SUBJECT_AT_LINE_START = re.compile(
-    r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.%:-]*|:[\w.%:-]*|_:[\w.-]+)\s"
+    r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.%:-]*|:[\w.%:-]*|_:[\w.-]+)(?:\s|$)"
 )
 # The file's own prefix declarations, in either Turtle or SPARQL style.
 _PREFIX_DECLARATION = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
