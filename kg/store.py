@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph
 from rdflib import Dataset
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.loading import data_version, default_paths, load_dataset
 from kg.settings import Settings
@@ -61,8 +62,14 @@ def build_store(
     store = pyoxigraph.Store(str(path)) if on_disk else pyoxigraph.Store()
     if not on_disk and owns_path:
         path.rmdir()
-    quads = dataset.serialize(format="nquads", encoding="utf-8")
-    store.bulk_load(quads, pyoxigraph.RdfFormat.N_QUADS)
+    for graph in dataset.graphs():
+        if graph.identifier == DATASET_DEFAULT_GRAPH_ID:
+            continue  # the union view; its triples all live in named graphs
+        store.bulk_load(
+            graph.serialize(format="nt", encoding="utf-8"),
+            pyoxigraph.RdfFormat.N_TRIPLES,
+            to_graph=pyoxigraph.NamedNode(str(graph.identifier)),
+        )
     store.flush()
     graphs = sorted(g.value for g in store.named_graphs())  # type: ignore[union-attr]
     return OxigraphStore(path, version, graphs, store, owns_path)
