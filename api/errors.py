@@ -87,7 +87,10 @@ def describe_error(error: Exception) -> ErrorAnswer:
             return ErrorAnswer(503, f"the graph is not ready: {error.reason}", headers=retry)
         case qe.QueryTimeout():
             return ErrorAnswer(503, str(error))
-        case qe.ResultTooLarge() | qe.QueryFailed():
+        case qe.ResultTooLarge():
+            # Well-formed, but more than this endpoint answers: the client must narrow it.
+            return ErrorAnswer(422, str(error))
+        case qe.QueryFailed():
             return ErrorAnswer(500, str(error))
     raise TypeError(f"not a known error: {type(error).__name__}")  # pragma: no cover
 

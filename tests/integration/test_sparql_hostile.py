@@ -146,7 +146,9 @@ def slow_server(
         yield running
 
 
-RUNAWAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o . ?p ?q ?r }"
+# Counting a six-way cartesian product: no row comes out before the count is done.
+RUNAWAY = """SELECT (COUNT(*) AS ?n)
+WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o . ?p ?q ?r }"""
 LIGHT = """SELECT ?label WHERE {
   <https://w3id.org/scicoop/id/chinese-academy-of-sciences>
     <http://www.w3.org/2000/01/rdf-schema#label> ?label }"""
@@ -181,3 +183,26 @@ def test_the_server_still_answers_after_the_timeout(slow_server: Any) -> None:
 
 def test_server_log_names_the_timeout(slow_server: Any) -> None:
     assert "outcome=timeout" in slow_server.log()
+
+
+@pytest.fixture(scope="module")
+def capped_server(
+    tmp_path_factory: pytest.TempPathFactory, start_server: StartServer
+) -> Iterator[Any]:
+    """A server that answers at most 3 rows."""
+    with start_server(tmp_path_factory.mktemp("capped"), KG_RESULT_LIMIT="3") as running:
+        yield running
+
+
+def test_result_over_the_cap_is_422_saying_how_to_page(capped_server: Any) -> None:
+    url = capped_server.url + "/sparql"
+    everything = httpx.get(url, params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert everything.status_code == 422, everything.text
+    assert "more than 3 rows" in everything.text and "LIMIT 3" in everything.text
+    paged = httpx.get(
+        url,
+        params={"query": "SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 3 OFFSET 3"},
+        headers={"Accept": "text/csv"},
+    )
+    assert paged.status_code == 200, paged.text
+    assert len(paged.text.splitlines()) == 4  # header and three rows
