@@ -18,10 +18,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 serve: setup
 	$(BIN)/kg serve
 
-# Browser tests drive Debian's Chromium; install it when the machine lacks it (needs root).
+# Browser tests drive Debian's Chromium; install it when the machine lacks it (root, or sudo).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	  { $(SUDO) apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 lint: setup
 	$(BIN)/ruff format --check kg api tests

@@ -21,7 +21,7 @@ from api.deps import Graph, Service
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
-from api.routes import health, query_page, sparql
+from api.routes import health, query_page, sparql, validate
 from kg.errors import KGError
 from kg.executor import QueryExecutor
 from kg.settings import Settings
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(query_page.router)
     app.include_router(health.router)
+    app.include_router(validate.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     install_error_handlers(app)

@@ -1,4 +1,4 @@
-"""The ``kg`` command: validate, check the ontology, query, count, generate countries, serve.
+"""The ``kg`` command: validate, diff, new, check the ontology, query, count, countries, serve.
 
 Settings come from ``KG_*`` variables; flags override them. Exit codes: 0 success, 1 the check found
 problems, 2 unusable input (a missing file, a syntax error in a query, a bad option).
@@ -48,11 +48,51 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from kg.reporting import render
-    from kg.validation import validate
+    from kg.validation import ValidationReport, validate
 
-    report = validate(args.paths or None, settings=_settings(args))
+    settings = _settings(args)
+    if args.changed_since is None:
+        report = validate(args.paths or None, settings=settings)
+    else:
+        from kg.changes import changed_files, repository_root
+
+        root = repository_root(settings.data_dir.resolve().parent)
+        changes = changed_files(
+            args.changed_since, paths=args.paths or [settings.data_dir], root=root
+        )
+        if changes.changed or changes.deleted:
+            # A deleted file's nodes may still be named elsewhere: check every file's references.
+            report = validate(
+                changes.changed or None,
+                settings=settings,
+                references_everywhere=bool(changes.deleted),
+            )
+        else:
+            print(f"kg validate: no RDF file changed since {args.changed_since}", file=sys.stderr)
+            report = ValidationReport(root=root)
     print(render(report, fmt=args.format))
     return report.exit_code
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from kg.diffing import diff
+
+    print(diff(args.base_ref, settings=_settings(args)))
+    return EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from kg.skeletons import skeleton
+
+    text = skeleton(args.kind, slug=args.slug, label=args.label, base_iri=_settings(args).base_iri)
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    if args.output.exists():
+        raise UnusableInputError(f"{args.output}: already exists; choose another --output")
+    args.output.write_text(text, encoding="utf-8")
+    print(f"{args.output}: written; replace every TODO, then run: kg validate {args.output}")
+    return EXIT_OK
 
 
 def _cmd_check_ontology(args: argparse.Namespace) -> int:
@@ -99,10 +139,10 @@ def _cmd_query(args: argparse.Namespace) -> int:
         if args.format == "table":
             print(_table(result))
         else:
-            sys.stdout.write(result.serialize(format=QUERY_FORMATS[args.format]).decode())
+            sys.stdout.write((result.serialize(format=QUERY_FORMATS[args.format]) or b"").decode())
     else:
         fmt = args.format if args.format in GRAPH_FORMATS else "ttl"
-        sys.stdout.write(pyoxigraph.serialize(result, format=GRAPH_FORMATS[fmt]).decode())
+        sys.stdout.write((pyoxigraph.serialize(result, format=GRAPH_FORMATS[fmt]) or b"").decode())
     return EXIT_OK
 
 
@@ -169,8 +209,28 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check data files: syntax, SHACL, references")
     validate.add_argument("paths", nargs="*", type=Path, help="files or folders (default: data/)")
-    validate.add_argument("--format", choices=("text", "json", "github"), default="text")
+    validate.add_argument(
+        "--format", choices=("text", "json", "github", "junit", "sarif"), default="text"
+    )
+    validate.add_argument(
+        "--changed-since",
+        dest="changed_since",
+        metavar="REF",
+        help="validate only the files (under the paths) changed since this git ref, "
+        "against the whole graph",
+    )
     validate.set_defaults(run=_cmd_validate)
+
+    diff = commands.add_parser("diff", help="what changed since a git ref, as Markdown")
+    diff.add_argument("base_ref", metavar="BASE_REF", help="git ref to compare with, e.g. main")
+    diff.set_defaults(run=_cmd_diff)
+
+    new = commands.add_parser("new", help="print or write a Turtle skeleton to fill in")
+    new.add_argument("kind", choices=("actor", "partnership", "programme", "outcome", "claim"))
+    new.add_argument("--slug", help="the node's slug, e.g. russian-academy-of-sciences")
+    new.add_argument("--label", help="the node's English name")
+    new.add_argument("--output", type=Path, help="file to write (default: print)")
+    new.set_defaults(run=_cmd_new)
 
     check = commands.add_parser("check-ontology", help="HermiT: consistency, unsatisfiable classes")
     check.add_argument("paths", nargs="*", type=Path, help="ontology files (default: ontology/)")

@@ -1,20 +1,24 @@
-"""Render a validation report for a person (text), a program (JSON) or a CI annotation (GitHub).
+"""Render a validation report for a person (text), a program (JSON), CI (GitHub annotations,
+JUnit XML for test dashboards) or code scanning (SARIF 2.1.0).
 
-One table maps each format name to its renderer: JUnit or SARIF is one function and one row.
+One table maps each format name to its renderer.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
+from xml.etree import ElementTree
 
+from kg.checks import CHECKS
 from kg.errors import UnusableInputError
 from kg.validation import Finding, ValidationReport
 
 __all__ = ["Format", "RENDERERS", "render"]
 
-Format = Literal["text", "json", "github"]
+Format = Literal["text", "json", "github", "junit", "sarif"]
 
 
 def render(report: ValidationReport, *, fmt: Format) -> str:
@@ -78,7 +82,7 @@ def _summary(report: ValidationReport) -> str:
         return f"unusable input: {_plural(len(report.errors), 'error')}, nothing was validated"
     counts = report.counts
     summary = (
-        f"{_plural(len(report.files), 'file')} checked: "
+        f"{_plural(len(report.files), 'file')}, {_plural(report.nodes, 'node')} checked: "
         f"{_plural(counts['Violation'], 'violation')}, {_plural(counts['Warning'], 'warning')}"
     )
     if counts["Info"]:
@@ -108,6 +112,7 @@ def _json(report: ValidationReport) -> str:
         "conforms": report.conforms,
         "exit_code": report.exit_code,
         "files": report.files,
+        "nodes": report.nodes,
         "counts": report.counts,
         "errors": report.errors,
         "findings": [{key: getattr(f, key) for key in FINDING_KEYS} for f in report.findings],
@@ -155,9 +160,138 @@ def _github(report: ValidationReport) -> str:
     return "\n".join(lines)
 
 
-#: Format name -> renderer. Later formats (junit, sarif) are one more row.
+# -- JUnit XML ----------------------------------------------------------------------------------
+
+
+def _junit(report: ValidationReport) -> str:
+    """One ``testcase`` per file, one ``failure`` per violation; warnings go to ``system-out``.
+
+    Unusable input is one ``error`` testcase, since nothing was validated.
+    """
+    suites = ElementTree.Element("testsuites", name="kg validate")
+    suite = ElementTree.SubElement(suites, "testsuite", name="kg validate")
+    failures = errors = 0
+    for error in report.errors:
+        case = ElementTree.SubElement(suite, "testcase", classname="kg validate", name="input")
+        ElementTree.SubElement(case, "error", message=error, type="unusable-input").text = error
+        errors += 1
+    for file in report.files:
+        case = ElementTree.SubElement(
+            suite, "testcase", classname="kg validate", name=file, file=file
+        )
+        others: list[str] = []
+        for finding in (f for f in report.findings if f.file == file):
+            line = f"{_where(finding)}: {finding.severity}: {finding.message}{_context(finding)}"
+            if finding.severity != "Violation":
+                others.append(line)
+                continue
+            failure = ElementTree.SubElement(
+                case, "failure", message=finding.message, type=_rule_id(finding)
+            )
+            if finding.line is not None:
+                failure.set("line", str(finding.line))
+            failure.text = line
+            failures += 1
+        if others:
+            ElementTree.SubElement(case, "system-out").text = "\n".join(others)
+    for element in (suites, suite):
+        element.set("tests", str(len(report.files) + len(report.errors)))
+        element.set("failures", str(failures))
+        element.set("errors", str(errors))
+    ElementTree.indent(suites)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+# -- SARIF 2.1.0 --------------------------------------------------------------------------------
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVELS = {"Violation": "error", "Warning": "warning", "Info": "note"}
+
+
+def _rule_id(finding: Finding) -> str:
+    """A SHACL finding's rule is its shape (``scs:PartnershipParties``); others ``kg/<check>``."""
+    if finding.check == "shacl" and finding.shape:
+        return finding.shape
+    return f"kg/{finding.check}"
+
+
+def _relative_uri(file: str, root: Path | None) -> str:
+    """``file`` relative to the repository root, as code scanning locates it."""
+    path = Path(file)
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def _sarif(report: ValidationReport) -> str:
+    """A SARIF 2.1.0 log: one run, the rules that fired, one result per finding."""
+    rules: dict[str, dict[str, Any]] = {}
+    results = []
+    for finding in report.findings:
+        rule = _rule_id(finding)
+        if rule not in rules:
+            description = (
+                f"SHACL shape {rule} (shapes/)"
+                if finding.check == "shacl"
+                else CHECKS[finding.check]
+            )
+            rules[rule] = {
+                "id": rule,
+                "name": rule.replace("kg/", "").replace("scs:", ""),
+                "shortDescription": {"text": description},
+                "defaultConfiguration": {"level": _LEVELS[finding.severity]},
+            }
+        location: dict[str, Any] = {
+            "artifactLocation": {
+                "uri": _relative_uri(finding.file or "", report.root),
+                "uriBaseId": "%SRCROOT%",
+            }
+        }
+        if finding.line is not None:
+            location["region"] = {"startLine": finding.line}
+            if finding.column is not None:
+                location["region"]["startColumn"] = finding.column
+        results.append(
+            {
+                "ruleId": rule,
+                "ruleIndex": list(rules).index(rule),
+                "level": _LEVELS[finding.severity],
+                "message": {"text": finding.message + _context(finding)},
+                "locations": [{"physicalLocation": location}],
+            }
+        )
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "kg validate",
+                "informationUri": "https://w3id.org/scicoop/",
+                "rules": list(rules.values()),
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": not report.errors,
+                "toolExecutionNotifications": [
+                    {"level": "error", "message": {"text": error}} for error in report.errors
+                ],
+            }
+        ],
+        "results": results,
+    }
+    if report.root is not None:
+        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": report.root.resolve().as_uri() + "/"}}
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False)
+
+
+#: Format name -> renderer.
 RENDERERS: dict[str, Callable[[ValidationReport], str]] = {
     "text": _text,
     "json": _json,
     "github": _github,
+    "junit": _junit,
+    "sarif": _sarif,
 }

@@ -11,7 +11,8 @@ file, shapes that do not parse), where nothing is validated.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,23 +20,31 @@ from typing import Literal
 
 import pyshacl
 from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import PROV, RDF, SH, NamespaceManager
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS, NamespaceManager
 from rdflib.term import Node
 
+from kg.checks import (
+    closest_term,
+    normalise_label,
+    slug_fits,
+    slugify,
+    unused_prefixes,
+)
 from kg.errors import RdfSyntaxError, UnusableInputError
 from kg.inference import materialise
 from kg.loading import ParsedFile, parse_file, parse_text, rdf_files
 from kg.namespaces import BASE, bind_prefixes
 from kg.settings import Settings
 
-__all__ = ["Finding", "Severity", "ValidationReport", "validate"]
+__all__ = ["Finding", "Severity", "ValidationReport", "validate", "validate_contribution"]
 
 Severity = Literal["Violation", "Warning", "Info"]
 SEVERITIES: tuple[Severity, ...] = ("Violation", "Warning", "Info")
 
 #: What found a problem: the parser, a SHACL shape, or one of the curator checks written in Python
-#: (references to undefined nodes, terms missing from the ontology, quotes missing from the source).
-Check = Literal["syntax", "shacl", "reference", "term", "quote"]
+#: (references to undefined nodes, terms missing from the ontology, quotes missing from the source,
+#: probable duplicates, slugs that do not fit their label, unused prefixes); see kg.checks.CHECKS.
+Check = Literal["syntax", "shacl", "reference", "term", "quote", "duplicate", "slug", "prefix"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,10 @@ class ValidationReport:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: Named nodes (subject IRIs) that the reported files define, for the summary line.
+    nodes: int = 0
+    #: The repository root that SARIF locations are written relative to.
+    root: Path | None = None
 
     @property
     def counts(self) -> dict[Severity, int]:
@@ -91,25 +104,82 @@ class ValidationReport:
         return 0 if self.conforms else 1
 
 
-def validate(paths: Sequence[Path] | None = None, *, settings: Settings) -> ValidationReport:
+def validate(
+    paths: Sequence[Path] | None = None,
+    *,
+    settings: Settings,
+    references_everywhere: bool = False,
+) -> ValidationReport:
     """Validate ``paths`` (files or folders; default: all of ``settings.data_dir``).
+
+    The rest of ``data/`` is the context the given files are checked against; only the given files
+    are reported on, except with ``references_everywhere`` (used when files were deleted), where a
+    reference from any data file to a node no file defines is reported too.
 
     Never raises for bad input: unusable input is reported in ``errors`` (exit code 2), and every
     other problem is a located :class:`Finding`.
     """
     try:
         data_files = rdf_files([settings.data_dir])
+        given_files = rdf_files(paths) if paths else data_files
+    except UnusableInputError as error:
+        return ValidationReport(errors=[str(error)])
+    if not given_files:
+        where = ", ".join(str(p) for p in paths or [settings.data_dir])
+        return ValidationReport(errors=[f"{where}: no RDF files (.ttl, .nt) to validate"])
+    given_keys = {p.resolve() for p in given_files}
+    with _quiet_ill_typed_literals():
+        given, given_syntax = _parse_each(given_files)
+    return _run(
+        given,
+        given_syntax,
+        [p for p in data_files if p.resolve() not in given_keys],
+        files=[_display(p) for p in given_files],
+        settings=settings,
+        references_everywhere=references_everywhere,
+    )
+
+
+def validate_contribution(
+    parsed: ParsedFile, *, settings: Settings, text: str | None = None
+) -> ValidationReport:
+    """Validate one already parsed contribution (e.g. a request body) against all of ``data/``.
+
+    ``text`` is the Turtle it was parsed from, for the unused-prefix check (None: skip it).
+    """
+    try:
+        data_files = rdf_files([settings.data_dir])
+    except UnusableInputError as error:
+        return ValidationReport(errors=[str(error)])
+    return _run(
+        [parsed],
+        [],
+        data_files,
+        files=[str(parsed.path)],
+        settings=settings,
+        texts={parsed.path: text},
+    )
+
+
+def _run(
+    given: list[ParsedFile],
+    given_syntax: list[Finding | str],
+    context_files: list[Path],
+    *,
+    files: list[str],
+    settings: Settings,
+    references_everywhere: bool = False,
+    texts: dict[Path, str | None] | None = None,
+) -> ValidationReport:
+    """Check ``given`` against the context files, the ontology and the shapes."""
+    try:
         ontology_files = rdf_files([settings.ontology_dir])
         shape_files = rdf_files([settings.shapes_dir])
-        given_files = rdf_files(paths) if paths else data_files
     except UnusableInputError as error:
         return ValidationReport(errors=[str(error)])
     if not ontology_files:
         return ValidationReport(errors=[f"{settings.ontology_dir}: no ontology files (.ttl, .nt)"])
-    if not given_files:
-        where = ", ".join(str(p) for p in paths or [settings.data_dir])
-        return ValidationReport(errors=[f"{where}: no RDF files (.ttl, .nt) to validate"])
-    report = ValidationReport(files=[_display(p) for p in given_files])
+    report = ValidationReport(files=files, root=settings.data_dir.resolve().parent)
 
     with _quiet_ill_typed_literals():
         try:
@@ -117,11 +187,7 @@ def validate(paths: Sequence[Path] | None = None, *, settings: Settings) -> Vali
         except (RdfSyntaxError, UnusableInputError) as error:
             report.errors.append(f"shapes: {error}")
             return report
-        given, given_syntax = _parse_each(given_files)
-        given_keys = {p.resolve() for p in given_files}
-        context, context_syntax = _parse_each(
-            [p for p in data_files if p.resolve() not in given_keys]
-        )
+        context, context_syntax = _parse_each(context_files)
         ontology, ontology_syntax = _parse_each(ontology_files)
         unreadable = [
             e for e in given_syntax + context_syntax + ontology_syntax if isinstance(e, str)
@@ -133,9 +199,13 @@ def validate(paths: Sequence[Path] | None = None, *, settings: Settings) -> Vali
             f for f in given_syntax + context_syntax + ontology_syntax if isinstance(f, Finding)
         )
         checker = _Checker(given, context, ontology, settings=settings)
+        report.nodes = len(checker.given_subjects())
         report.findings.extend(checker.shacl(shapes))
-    report.findings.extend(checker.references())
+    report.findings.extend(checker.references(everywhere=references_everywhere))
     report.findings.extend(checker.quotes())
+    report.findings.extend(checker.duplicates())
+    report.findings.extend(checker.slugs())
+    report.findings.extend(checker.prefixes(texts or {}))
     if not ontology_syntax:
         report.findings.extend(checker.terms())
     report.findings.sort(key=Finding.sort_key)
@@ -219,6 +289,7 @@ class _Checker:
         settings: Settings,
     ) -> None:
         self.given = given
+        self.context = context
         self.settings = settings
         self.data = Graph()
         for parsed in given + context:
@@ -233,6 +304,11 @@ class _Checker:
         bind_prefixes(self.names, base=settings.base_iri)
         self.names.bind("scs", settings.base_iri + "shapes#")
         self._texts: dict[Node, str | None] = {}
+        self._subjects: set[URIRef] | None = None
+        self._superclasses = {
+            c: set(self.ontology.transitive_objects(c, RDFS.subClassOf)) - {c}
+            for c in set(self.ontology.subjects(RDF.type, OWL.Class))
+        }
 
     # -- the checks ---------------------------------------------------------------------------
 
@@ -243,7 +319,7 @@ class _Checker:
         graph = Graph()
         for triple in self.ontology:
             graph.add(triple)
-        for triple in self.data:
+        for triple in self._shacl_data():
             graph.add(triple)
         for triple in materialise(graph):
             graph.add(triple)
@@ -280,10 +356,35 @@ class _Checker:
             )
         return list(findings)
 
-    def references(self) -> list[Finding]:
-        """IRIs under ``{base}id/`` that the given files use but no file defines."""
+    def _shacl_data(self) -> Iterable[tuple[Node, Node, Node]]:
+        """The data SHACL needs to judge the given files' nodes: all of it, when they are all.
+
+        For a contribution (a context of other files), that is the given triples, what the context
+        says about their subjects, the context triples pointing at them (a claim about a given
+        group), and the types of every node they link to (for ``sh:class``). pySHACL's own
+        ``focus_nodes`` option cannot be used: it also filters the value nodes of nested shapes
+        (``sh:or``), losing results. This subset is what makes ``--changed-since`` fast.
+        """
+        if not self.context:
+            return self.data
+        subjects = self.given_subjects()
+        triples = {t for p in self.given for t in p.graph}
+        for parsed in self.context:
+            for s, p, o in parsed.graph:
+                if s in subjects or o in subjects:
+                    triples.add((s, p, o))
+        linked: set[Node] = {o for _s, _p, o in triples if isinstance(o, URIRef)}
+        linked |= {s for s, _p, _o in triples}
+        for node in linked - subjects:
+            for cls in self.data.objects(node, RDF.type):
+                triples.add((node, RDF.type, cls))
+        return triples
+
+    def references(self, *, everywhere: bool = False) -> list[Finding]:
+        """IRIs under ``{base}id/`` that the given (or, ``everywhere``, all) files use but no file
+        defines."""
         findings: dict[tuple[str, Node, Node], Finding] = {}
-        for parsed in self.given:
+        for parsed in self.given + (self.context if everywhere else []):
             for s, p, o in parsed.graph:
                 if not self._dangling(o) or (str(parsed.path), s, o) in findings:
                     continue
@@ -303,12 +404,12 @@ class _Checker:
         return list(findings.values())
 
     def terms(self) -> list[Finding]:
-        """Properties and classes in the ontology's namespace that the ontology does not define."""
+        """Classes, properties and values in the ontology's namespace that it does not define."""
         namespace = self.settings.ontology_iri
         findings: dict[tuple[str, Node, Node], Finding] = {}
         for parsed in self.given:
             for s, p, o in parsed.graph:
-                for term in (p, o if p == RDF.type else None):
+                for term, role in ((p, "property"), (o, "class" if p == RDF.type else "value")):
                     if not (isinstance(term, URIRef) and term.startswith(namespace)):
                         continue
                     if term in self.defined or (str(parsed.path), s, term) in findings:
@@ -319,14 +420,167 @@ class _Checker:
                         line=line,
                         column=None,
                         severity="Violation",
-                        message=f"{self._show(term)} is not a term of the ontology; check its "
-                        "spelling against ontology/ (or propose the term there first)",
+                        message=f"{self._show(term)} is not a term of the ontology; "
+                        + self._suggestion(term, role)
+                        + "check its spelling against ontology/ (or propose the term there first)",
                         node=self._show(s),
                         path=self._show(p),
                         value=self._show(o),
                         check="term",
                     )
         return list(findings.values())
+
+    def _suggestion(self, term: URIRef, role: str) -> str:
+        """``did you mean sc:party? `` for the closest ontology term of the same role."""
+        namespace = self.settings.ontology_iri
+        if role == "property":
+            kinds = {OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty}
+        elif role == "class":
+            kinds = {OWL.Class}
+        else:
+            kinds = set()
+        candidates = [
+            str(t)[len(namespace) :]
+            for t in set(self.ontology.subjects())
+            if isinstance(t, URIRef)
+            and t.startswith(namespace)
+            and (not kinds or kinds & set(self.ontology.objects(t, RDF.type)))
+        ]
+        closest = closest_term(str(term)[len(namespace) :], candidates)
+        if closest is None:
+            return ""
+        return f"did you mean {self._show(URIRef(namespace + closest))}? "
+
+    def duplicates(self) -> list[Finding]:
+        """A given node with the label (any language, normalised) and kind of another node."""
+        index: dict[tuple[frozenset[Node], str], list[URIRef]] = {}
+        for node, label in self.data.subject_objects(RDFS.label):
+            kind = self._kind(node)
+            if isinstance(node, URIRef) and kind:
+                nodes = index.setdefault((kind, normalise_label(str(label))), [])
+                if node not in nodes:
+                    nodes.append(node)
+        places = self._places()
+        findings: dict[tuple[Node, Node], Finding] = {}
+        for parsed in self.given:
+            for node, label in parsed.graph.subject_objects(RDFS.label):
+                kind = self._kind(node)
+                if not isinstance(node, URIRef) or not kind:
+                    continue
+                here = self._locate(node) or (None, None)
+                for other in index.get((kind, normalise_label(str(label))), []):
+                    there = places.get(other, ("", None))
+                    # Report once, on the later of two given nodes (context nodes come first).
+                    later = other not in self.given_subjects() or (there[0], there[1] or 0) < (
+                        here[0] or "",
+                        here[1] or 0,
+                    )
+                    if other == node or not later or (node, other) in findings:
+                        continue
+                    kinds = ", ".join(sorted(self._show(k) or "" for k in kind))
+                    findings[(node, other)] = Finding(
+                        file=here[0],
+                        line=here[1],
+                        column=None,
+                        severity="Warning",
+                        message=f"probable duplicate of {self._show(other)} "
+                        f'({there[0]}:{there[1]}): same rdfs:label "{label}" and kind {kinds}; '
+                        f"use {self._show(other)} instead, or give each a label that tells "
+                        "them apart",
+                        node=self._show(node),
+                        path="rdfs:label",
+                        value=self._show(other),
+                        check="duplicate",
+                    )
+        return list(findings.values())
+
+    def slugs(self) -> list[Finding]:
+        """Slugs with a word that does not come from the node's labels (countries exempt)."""
+        country = URIRef(self.settings.ontology_iri + "CountryOrRegion")
+        findings: list[Finding] = []
+        for node in sorted(self.given_subjects()):
+            if not node.startswith(self.settings.id_base) or (node, RDF.type, country) in self.data:
+                continue
+            labels = [
+                str(x) for p in (RDFS.label, SKOS.altLabel) for x in self.data.objects(node, p)
+            ]
+            # The kind may lead the slug: id:partnership-..., id:claim-... (CamelCase split).
+            kinds = [
+                re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(c)[len(self.settings.ontology_iri) :])
+                for c in self._kind(node)
+            ]
+            slug = str(node)[len(self.settings.id_base) :]
+            if not labels or slug_fits(slug, labels + kinds):
+                continue
+            english = next(
+                (
+                    str(x)
+                    for x in self.data.objects(node, RDFS.label)
+                    if getattr(x, "language", None) == "en"
+                ),
+                labels[0],
+            )
+            file, line = self._locate(node) or (None, None)
+            findings.append(
+                Finding(
+                    file=file,
+                    line=line,
+                    column=None,
+                    severity="Warning",
+                    message=f'slug {slug!r} does not fit the label "{english}": '
+                    f"{_unexplained(slug, labels + kinds)} is not a word of it; rename the node "
+                    f"(e.g. id:{slugify(english)}) and every reference to it",
+                    node=self._show(node),
+                    path="rdfs:label",
+                    check="slug",
+                )
+            )
+        return findings
+
+    def prefixes(self, texts: dict[Path, str | None]) -> list[Finding]:
+        """``@prefix`` declarations that nothing in their file uses."""
+        findings: list[Finding] = []
+        for parsed in self.given:
+            if parsed.path in texts:
+                text = texts[parsed.path]
+            elif parsed.path.suffix == ".ttl":
+                text = parsed.path.read_text(encoding="utf-8")
+            else:
+                text = None
+            for prefix, line in unused_prefixes(text) if text else []:
+                findings.append(
+                    Finding(
+                        file=_display(parsed.path),
+                        line=line,
+                        column=None,
+                        severity="Warning",
+                        message=f"prefix {prefix}: is declared but never used; remove this "
+                        "@prefix line",
+                        check="prefix",
+                    )
+                )
+        return findings
+
+    def given_subjects(self) -> set[URIRef]:
+        if self._subjects is None:
+            self._subjects = {
+                s for p in self.given for s in p.graph.subjects() if isinstance(s, URIRef)
+            }
+        return self._subjects
+
+    def _kind(self, node: Node) -> frozenset[Node]:
+        """The most specific ontology classes of ``node`` (none that is a superclass of another)."""
+        classes = {c for c in self.data.objects(node, RDF.type) if c in self._superclasses}
+        broader = set().union(*(self._superclasses[c] for c in classes)) if classes else set()
+        return frozenset(classes - broader)
+
+    def _places(self) -> dict[Node, tuple[str, int | None]]:
+        """File and line of every subject of every data file, the first place it is defined."""
+        places: dict[Node, tuple[str, int | None]] = {}
+        for parsed in self.given + self.context:
+            for node in parsed.subject_lines:
+                places.setdefault(node, (_display(parsed.path), parsed.line_of(node)))
+        return places
 
     def quotes(self) -> list[Finding]:
         """Quotes that do not occur verbatim (white space aside) in their source's text file."""
@@ -437,10 +691,19 @@ def _severity(term: Node | None) -> Severity:
 
 def _message(results: Graph, result: Node) -> str:
     """The shape's English message (pySHACL generates one when the shape has none)."""
-    messages = sorted(results.objects(result, SH.resultMessage), key=lambda m: m.language != "en")
+    messages = sorted(
+        results.objects(result, SH.resultMessage),
+        key=lambda m: getattr(m, "language", None) != "en",
+    )
     return str(messages[0]) if messages else "does not conform to the shape"
 
 
 def _normalise(text: str) -> str:
     """Collapse every run of white space to one space, as quotes are compared."""
     return " ".join(text.split())
+
+
+def _unexplained(slug: str, labels: list[str]) -> str:
+    """The slug's words that the labels do not explain, quoted: ``'russian'``."""
+    words = [w for w in slug.split("-") if not slug_fits(w, labels)]
+    return ", ".join(repr(w) for w in words)

@@ -89,3 +89,36 @@ def test_bad_setting_names_its_key(capsys: pytest.CaptureFixture[str]) -> None:
 def test_missing_query_file_is_unusable_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", "no-such-file.rq"]) == 2
     assert "no-such-file.rq" in capsys.readouterr().err
+
+
+CASE = Path(__file__).parent / "cases" / "validation" / "partnership_one_party.ttl"
+
+
+@pytest.mark.parametrize("fmt", ["junit", "sarif"])
+def test_validate_writes_ci_formats_with_the_same_exit_code(
+    fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--format", fmt, str(CASE)]) == 1
+    out = capsys.readouterr().out
+    if fmt == "sarif":
+        (result,) = json.loads(out)["runs"][0]["results"]
+        assert (result["ruleId"], result["level"]) == ("scs:PartnershipParties", "error")
+    else:
+        from xml.etree import ElementTree
+
+        failure = ElementTree.fromstring(out).find("testsuite/testcase/failure")
+        assert failure is not None and failure.get("line") == "8"
+
+
+def test_validate_refuses_an_unknown_format(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", "--format", "yaml", str(CASE)])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'yaml'" in capsys.readouterr().err
+
+
+def test_validate_text_ends_with_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(CASE)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "1 file, 1 node checked: 1 violation, 0 warnings"
+    )

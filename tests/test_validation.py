@@ -45,6 +45,7 @@ def _expectations(case: Path) -> list[Expectation]:
             break
         if match := _EXPECT.match(line):
             number, column, severity, fragment = match.groups()
+            fragment = fragment.replace('\\"', '"')
             found.append(Expectation(int(number), column and int(column), severity, fragment))
     assert found, f"{case.name}: no '# expect:' line at the top"
     return found
@@ -103,7 +104,7 @@ def test_every_file_with_a_syntax_error_is_reported(settings: Settings) -> None:
     )
     located = {(f.file, f.line, f.column) for f in report.findings}
     assert ("tests/cases/validation/syntax_error.ttl", 11, 5) in located
-    assert ("tests/cases/validation/partnership_one_party.ttl", 9, None) in located
+    assert ("tests/cases/validation/partnership_one_party.ttl", 8, None) in located
     assert report.exit_code == 1
 
 
@@ -137,12 +138,13 @@ def test_json_report_of_one_fixture(settings: Settings) -> None:
         "conforms": False,
         "exit_code": 1,
         "files": ["tests/cases/validation/partnership_one_party.ttl"],
+        "nodes": 1,
         "counts": {"Violation": 1, "Warning": 0, "Info": 0},
         "errors": [],
         "findings": [
             {
                 "file": "tests/cases/validation/partnership_one_party.ttl",
-                "line": 9,
+                "line": 8,
                 "column": None,
                 "severity": "Violation",
                 "node": "id:test-lonely-partnership",
@@ -161,11 +163,11 @@ def test_json_report_of_one_fixture(settings: Settings) -> None:
 def test_text_report_of_one_fixture(settings: Settings) -> None:
     report = validate([Path("tests/cases/validation/two_english_labels.ttl")], settings=settings)
     assert render(report, fmt="text").splitlines() == [
-        "tests/cases/validation/two_english_labels.ttl:9: Violation: more than one rdfs:label in "
+        "tests/cases/validation/two_english_labels.ttl:8: Violation: more than one rdfs:label in "
         "the same language; keep one and move the others to skos:altLabel "
         "(node id:test-two-labels, path rdfs:label)",
         "",
-        "1 file checked: 1 violation, 0 warnings",
+        "1 file, 1 node checked: 1 violation, 0 warnings",
     ]
 
 
@@ -173,12 +175,12 @@ def test_text_report_of_one_fixture(settings: Settings) -> None:
 def test_github_annotations_of_one_fixture(settings: Settings) -> None:
     report = validate([Path("tests/cases/validation/dangling_reference.ttl")], settings=settings)
     assert render(report, fmt="github").splitlines() == [
-        "::error file=tests/cases/validation/dangling_reference.ttl,line=9,"
+        "::error file=tests/cases/validation/dangling_reference.ttl,line=8,"
         "title=kg validate%3A reference::"
         "id:chinese-academy-of-science is referenced but not defined anywhere; define it or fix "
         "the IRI (node id:test-dangling-partnership, path sc:party, "
         "value id:chinese-academy-of-science)",
-        "1 file checked: 1 violation, 0 warnings",
+        "1 file, 1 node checked: 1 violation, 0 warnings",
     ]
 
 
@@ -196,9 +198,9 @@ def test_unknown_format_names_the_formats_on_offer() -> None:
     from kg.errors import UnusableInputError
     from kg.validation import ValidationReport
 
-    with pytest.raises(UnusableInputError, match="use one of text, json, github"):
+    with pytest.raises(UnusableInputError, match="use one of text, json, github, junit, sarif"):
         render(ValidationReport(), fmt="yaml")  # type: ignore[arg-type]
-    assert list(RENDERERS) == ["text", "json", "github"]
+    assert list(RENDERERS) == ["text", "json", "github", "junit", "sarif"]
 
 
 def _tiny_project(root: Path, *, base: str) -> Settings:
@@ -249,3 +251,190 @@ def test_contribution_is_checked_against_the_graph_under_the_configured_base(
     # The problems of data/d.ttl (id:unsourced has no source) belong to another file.
     assert {f.file for f in report.findings} == {str(tmp_path / "c.ttl")}
     assert all(f.node != "id:unsourced" for f in report.findings)
+
+
+# -- curator checks beyond SHACL ----------------------------------------------------------------
+
+
+def _line_of(path: Path, start: str) -> int:
+    """The line of ``path`` that starts with ``start`` (where a block opens)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if line.startswith(start))
+
+
+@pytest.mark.usefixtures("in_project")
+def test_probable_duplicate_names_both_nodes_and_where_the_other_is(settings: Settings) -> None:
+    report = validate([Path("tests/cases/validation/probable_duplicate.ttl")], settings=settings)
+    cas_line = _line_of(settings.data_dir / "actors.ttl", "id:chinese-academy-of-sciences ")
+    duplicates = [f for f in report.findings if f.check == "duplicate"]
+    assert [(f.file, f.line, f.severity, f.message) for f in duplicates] == [
+        (
+            "tests/cases/validation/probable_duplicate.ttl",
+            8,
+            "Warning",
+            f"probable duplicate of id:chinese-academy-of-sciences (data/actors.ttl:{cas_line}): "
+            'same rdfs:label "Chinese  academy of SCIENCES" and kind sc:Academy; use '
+            "id:chinese-academy-of-sciences instead, or give each a label that tells them apart",
+        )
+    ]
+    assert report.exit_code == 0  # a warning: the curator decides
+
+
+def test_duplicates_within_the_given_files_are_reported_once_on_the_later(
+    settings: Settings, tmp_path: Path
+) -> None:
+    contribution = tmp_path / "two.ttl"
+    contribution.write_text(
+        "@prefix id: <https://w3id.org/scicoop/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix sc: <https://w3id.org/scicoop/ontology#> .\n\n"
+        'id:test-centre a sc:Centre ;\n    rdfs:label "Test centre"@en .\n\n'
+        'id:test-centre-again a sc:Centre ;\n    rdfs:label "TEST  centre"@en .\n\n'
+        # Same label, other kind: not a duplicate.
+        'id:test-centre-outcome a sc:Outcome ;\n    rdfs:label "Test centre"@en .\n',
+        encoding="utf-8",
+    )
+    report = validate([contribution], settings=settings)
+    duplicates = [(f.line, f.node, f.value) for f in report.findings if f.check == "duplicate"]
+    assert duplicates == [(8, "id:test-centre-again", "id:test-centre")]
+    message = next(f.message for f in report.findings if f.check == "duplicate")
+    assert f"probable duplicate of id:test-centre ({contribution}:5)" in message
+
+
+def test_slug_rule_accepts_abbreviations_and_rejects_copied_slugs() -> None:
+    from kg.checks import slug_fits
+
+    label = ["Chinese Academy of Sciences"]
+    assert slug_fits("chinese-academy-of-sciences", label)
+    assert slug_fits("cas", label)  # initials
+    assert slug_fits("academy-chinese", label)  # order is free
+    assert slug_fits("partnership-cas", ["CAS partnership"])
+    assert not slug_fits("russian-academy-of-sciences", label)
+    assert not slug_fits("chinese-academy-of-sciences-2", label)
+
+
+def test_unused_prefix_ignores_strings_iris_and_comments() -> None:
+    from kg.checks import unused_prefixes
+
+    text = (
+        "@prefix a: <http://a#> .\n"
+        "PREFIX b: <http://b#>\n"
+        "@prefix c: <http://c#> .\n"
+        "@prefix : <http://d#> .\n"
+        "# c:x is only mentioned in this comment\n"
+        '<http://a#s> a:p """b:y\nc:z""" ; a:q <http://c#w>, :local .\n'
+    )
+    assert unused_prefixes(text) == [("b", 2), ("c", 3)]
+
+
+# -- report formats for CI ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed_report(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> object:
+    """Two fixtures: one with two violations, one with a warning only."""
+    monkeypatch.chdir(PROJECT_ROOT)
+    cases = Path("tests/cases/validation")
+    return validate(
+        [cases / "misspelt_property.ttl", cases / "unused_prefix.ttl"], settings=settings
+    )
+
+
+def test_summary_line_counts_files_nodes_violations_warnings(mixed_report: object) -> None:
+    text = render(mixed_report, fmt="text")  # type: ignore[arg-type]
+    assert text.splitlines()[-1] == "2 files, 2 nodes checked: 2 violations, 1 warning"
+
+
+def test_junit_has_one_testcase_per_file_and_one_failure_per_violation(
+    mixed_report: object,
+) -> None:
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(render(mixed_report, fmt="junit"))  # type: ignore[arg-type]
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("2", "2", "0")
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    assert list(cases) == [
+        "tests/cases/validation/misspelt_property.ttl",
+        "tests/cases/validation/unused_prefix.ttl",
+    ]
+    failures = cases["tests/cases/validation/misspelt_property.ttl"].findall("failure")
+    assert [(f.get("type"), f.get("line")) for f in failures] == [
+        ("scs:PartnershipParties", "9"),
+        ("kg/term", "9"),
+    ]
+    assert (
+        failures[1]
+        .get("message", "")
+        .startswith("sc:partys is not a term of the ontology; did you mean sc:party?")
+    )
+    assert (failures[1].text or "").startswith("tests/cases/validation/misspelt_property.ttl:9: ")
+    clean = cases["tests/cases/validation/unused_prefix.ttl"]
+    assert clean.findall("failure") == []
+    assert clean.findtext("system-out") == (
+        "tests/cases/validation/unused_prefix.ttl:7: Warning: prefix skos: is declared but "
+        "never used; remove this @prefix line"
+    )
+
+
+def test_junit_reports_unusable_input_as_an_error(settings: Settings, tmp_path: Path) -> None:
+    from xml.etree import ElementTree
+
+    report = validate([tmp_path / "missing.ttl"], settings=settings)
+    suite = ElementTree.fromstring(render(report, fmt="junit")).find("testsuite")
+    assert suite is not None and suite.get("errors") == "1"
+    error = suite.find("testcase/error")
+    assert error is not None
+    assert error.get("message") == f"{tmp_path / 'missing.ttl'}: no such file or folder"
+
+
+def test_sarif_is_a_2_1_0_log_with_rules_and_located_results(mixed_report: object) -> None:
+    # No SARIF schema package is installed offline: the keys the 2.1.0 schema requires, and the
+    # ones GitHub code scanning reads, are asserted instead.
+    log = json.loads(render(mixed_report, fmt="sarif"))  # type: ignore[arg-type]
+    assert log["version"] == "2.1.0"
+    assert log["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "kg validate"
+    rules = [rule["id"] for rule in driver["rules"]]
+    assert rules == ["scs:PartnershipParties", "kg/term", "kg/prefix"]
+    assert all(rule["shortDescription"]["text"] for rule in driver["rules"])
+    assert run["invocations"][0]["executionSuccessful"] is True
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == PROJECT_ROOT.as_uri() + "/"
+    located = [
+        (
+            r["ruleId"],
+            rules[r["ruleIndex"]],
+            r["level"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in run["results"]
+    ]
+    bad, warned = (
+        "tests/cases/validation/misspelt_property.ttl",
+        "tests/cases/validation/unused_prefix.ttl",
+    )
+    assert located == [
+        ("scs:PartnershipParties", "scs:PartnershipParties", "error", bad, "%SRCROOT%", 9),
+        ("kg/term", "kg/term", "error", bad, "%SRCROOT%", 9),
+        ("kg/prefix", "kg/prefix", "warning", warned, "%SRCROOT%", 7),
+    ]
+    assert run["results"][1]["message"]["text"].startswith("sc:partys is not a term")
+
+
+def test_sarif_uris_are_relative_to_the_repository_root_from_anywhere(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    case = PROJECT_ROOT / "tests/cases/validation/partnership_one_party.ttl"
+    log = json.loads(render(validate([case], settings=settings), fmt="sarif"))
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == (
+        "tests/cases/validation/partnership_one_party.ttl"
+    )
+    assert location["region"] == {"startLine": 8}

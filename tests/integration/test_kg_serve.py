@@ -25,6 +25,8 @@ PREFIX rdfs:    <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX prov:    <http://www.w3.org/ns/prov#>
 """
+pytestmark = pytest.mark.integration
+
 READY_TIMEOUT = 90.0
 
 
