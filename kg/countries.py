@@ -129,7 +129,7 @@ def _turtle(graph: Graph, *, base_iri: str) -> str:
     ]
     unexpected = set(graph.predicates()) - set(order)
     if unexpected:
-        raise KGError(f"no place in the countries file for {sorted(unexpected)}")
+        raise KGError(f"no place in the countries file for {sorted(map(str, unexpected))}")
     names = NamespaceManager(Graph(), bind_namespaces="none")
     bind_prefixes(names, base=base_iri)
     namespaces = dict(names.namespaces())

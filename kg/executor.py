@@ -220,7 +220,10 @@ def _dataset(
     prepared: PreparedQuery, default_graphs: tuple[str, ...] | list[str], named_graphs: object
 ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
     """The dataset per SPARQL 1.1 Protocol §2.1.4: protocol parameters, else FROM, else union."""
-    protocol = (tuple(default_graphs), tuple(named_graphs))  # type: ignore[arg-type]
+    protocol: tuple[tuple[str, ...], tuple[str, ...]] = (
+        tuple(default_graphs),
+        tuple(named_graphs),  # type: ignore[arg-type]
+    )
     if any(protocol):
         return protocol
     query = (prepared.default_graphs, prepared.named_graphs)
@@ -409,7 +412,7 @@ def _answer(store: pyoxigraph.Store, request: _Request) -> tuple[object, ...]:
     try:
         results = store.query(request.query, **options)  # type: ignore[arg-type]
         if isinstance(results, pyoxigraph.QueryBoolean):
-            return ("ok", results.serialize(format=fmt.oxigraph))
+            return ("ok", _bytes(results.serialize(format=fmt.results_writer)))
         if isinstance(results, pyoxigraph.QuerySolutions):
             return ("ok", _solutions(results, fmt, request.result_limit))
         return ("ok", _triples(results, fmt, request.result_limit))
@@ -431,12 +434,12 @@ def _answer(store: pyoxigraph.Store, request: _Request) -> tuple[object, ...]:
 def _solutions(solutions: pyoxigraph.QuerySolutions, fmt: Format, limit: int) -> bytes:
     """Rows in ``fmt``, counted on the way: written as TSV (one line a row), then converted."""
     counter = _RowCounter(limit)
-    solutions.serialize(counter, format=pyoxigraph.QueryResultsFormat.TSV)
+    solutions.serialize(counter, format=pyoxigraph.QueryResultsFormat.TSV)  # type: ignore[arg-type]
     tsv = b"".join(counter.chunks)
-    if fmt.oxigraph == pyoxigraph.QueryResultsFormat.TSV:
+    if fmt.results_writer == pyoxigraph.QueryResultsFormat.TSV:
         return tsv
     parsed = pyoxigraph.parse_query_results(tsv, pyoxigraph.QueryResultsFormat.TSV)
-    return parsed.serialize(format=fmt.oxigraph)  # type: ignore[union-attr,arg-type,no-any-return]
+    return _bytes(parsed.serialize(format=fmt.results_writer))
 
 
 def _triples(triples: pyoxigraph.QueryTriples, fmt: Format, limit: int) -> bytes:
@@ -445,4 +448,10 @@ def _triples(triples: pyoxigraph.QueryTriples, fmt: Format, limit: int) -> bytes
         kept.append(triple)
         if len(kept) > limit:
             raise _TooMany
-    return pyoxigraph.serialize(kept, format=fmt.oxigraph)  # type: ignore[arg-type,no-any-return]
+    return _bytes(pyoxigraph.serialize(kept, format=fmt.graph_writer))
+
+
+def _bytes(written: bytes | None) -> bytes:
+    """pyoxigraph's writers return bytes when given no output stream, as here."""
+    assert written is not None
+    return written

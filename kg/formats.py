@@ -49,6 +49,20 @@ class Format:
         """The media type, then its aliases."""
         return (self.media_type, *self.aliases)
 
+    @property
+    def results_writer(self) -> pyoxigraph.QueryResultsFormat:
+        """The pyoxigraph writer of a SELECT/ASK format; ValueError for any other kind."""
+        if not isinstance(self.oxigraph, pyoxigraph.QueryResultsFormat):
+            raise ValueError(f"{self.name} is not a SPARQL results format")
+        return self.oxigraph
+
+    @property
+    def graph_writer(self) -> pyoxigraph.RdfFormat:
+        """The pyoxigraph writer of an RDF format; ValueError for any other kind."""
+        if not isinstance(self.oxigraph, pyoxigraph.RdfFormat):
+            raise ValueError(f"{self.name} is not an RDF format")
+        return self.oxigraph
+
 
 _R = pyoxigraph.QueryResultsFormat
 _G = pyoxigraph.RdfFormat

@@ -151,7 +151,8 @@ async def render_page(request: Request) -> Response:
     settings = service.settings
     examples = await run_in_threadpool(load_examples, settings.queries_dir)
     query = request.query_params.get("query")
-    table, downloads, error, status = None, [], None, 200
+    downloads: list[dict[str, str]] = []
+    table, error, status = None, None, 200
     if query:
         try:
             table, downloads = await _run(request, service, query)

@@ -93,5 +93,5 @@ async def _describe(
         formats=[*result_formats_for("SELECT"), *graph_formats()],
         named_graphs=graph.named_graphs,
     )
-    body = serialize(triples, rdf_format=fmt.oxigraph)
+    body = serialize(triples, rdf_format=fmt.graph_writer)
     return Response(body, headers=headers, media_type=content_type(fmt))
