@@ -21,11 +21,10 @@ from api.deps import Graph, Service
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
-from api.routes import health, query_page, sparql, validate
+from api.routes import discovery, health, linked_data, pages, query_page, sparql, typed, validate
 from kg.errors import KGError
-from kg.executor import QueryExecutor
 from kg.settings import Settings
-from kg.store import OxigraphStore, build_store
+from kg.store import build_store
 
 __all__ = ["create_app"]
 
@@ -35,17 +34,9 @@ _STATIC = Path(__file__).resolve().parent / "static"
 
 
 def _open_graph(settings: Settings) -> Graph:
-    """Build the store and start its query workers (blocking: run in a thread)."""
-    store: OxigraphStore = build_store(settings)
-    executor = QueryExecutor(
-        store.path,
-        workers=settings.query_workers,
-        timeout=settings.query_timeout,
-        result_limit=settings.result_limit,
-        memory_limit_bytes=settings.query_memory_bytes,
-        max_queue=settings.query_queue,
-    )
-    return Graph(store=store, executor=executor)
+    """Open the store and its query runner (blocking: run in a thread)."""
+    store = build_store(settings)
+    return Graph(store=store, executor=store.executor(settings))
 
 
 async def _load(service: Service) -> None:
@@ -107,6 +98,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(query_page.router)
     app.include_router(health.router)
+    app.include_router(linked_data.router)
+    app.include_router(pages.router)
+    app.include_router(discovery.router)
+    app.include_router(typed.router)
     app.include_router(validate.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")

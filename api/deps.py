@@ -5,15 +5,15 @@ Handlers ask for these through ``Annotated`` aliases; nothing here reads the env
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.metrics import Metrics
-from kg.executor import QueryExecutor
 from kg.settings import Settings
-from kg.store import OxigraphStore
+from kg.store import QueryRunner, Store
 
 __all__ = ["Graph", "GraphNotReady", "Service", "SettingsDep", "GraphDep", "MetricsDep"]
 
@@ -30,8 +30,10 @@ class GraphNotReady(Exception):
 class Graph:
     """One loaded version of the graph and the executor that answers queries over it."""
 
-    store: OxigraphStore
-    executor: QueryExecutor
+    store: Store
+    executor: QueryRunner
+    #: When this version was loaded: the Last-Modified of every answer drawn from it.
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
     @property
     def version(self) -> str:

@@ -97,7 +97,7 @@ async def read_request(request: Request) -> ProtocolRequest:
     Raises UpdateRefused, UnsupportedMediaType or ProtocolError (bad encoding, repeated query).
     """
     url = request.query_params
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _from_pairs(list(url.multi_items()), url=url)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == SPARQL_UPDATE:

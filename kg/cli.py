@@ -16,7 +16,7 @@ import pyoxigraph
 from pydantic import ValidationError
 
 from kg.errors import KGError, RdfSyntaxError, UnusableInputError
-from kg.settings import Settings
+from kg.settings import STORE_CHOICES, Settings
 
 __all__ = ["main"]
 
@@ -39,7 +39,7 @@ GRAPH_FORMATS = {
 def _settings(args: argparse.Namespace) -> Settings:
     """Settings from the environment, with every flag the user gave taking precedence."""
     overrides = {
-        key: value
+        key: tuple(value) if isinstance(value, list) else value
         for key, value in vars(args).items()
         if key in Settings.model_fields and value is not None
     }
@@ -181,12 +181,25 @@ def _cmd_countries(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_push(args: argparse.Namespace) -> int:
+    from kg.push import Pushed, push
+
+    def progress(pushed: Pushed) -> None:
+        print(f"{pushed.graph}: {pushed.triples} triples (HTTP {pushed.status})")
+
+    sent = push(_settings(args), url=args.to, on_graph=progress)
+    print(f"kg push: {len(sent)} graphs sent")
+    return EXIT_OK
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args)
     # Each uvicorn worker builds its own Settings from the environment: hand ours on through it.
     for key, value in settings.model_dump(exclude_none=True).items():
+        if isinstance(value, tuple | list):
+            value = os.pathsep.join(str(item) for item in value)
         os.environ[f"KG_{key.upper()}"] = str(value)
     uvicorn.run(
         "api.app:create_app",
@@ -254,11 +267,46 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int, help="uvicorn worker processes")
-    serve.add_argument("--store", help="store backend (KG_STORE); default oxigraph")
+    serve.add_argument(
+        "--store",
+        metavar="STORE",
+        help=f"store backend (KG_STORE): {STORE_CHOICES}; default oxigraph",
+    )
+    serve.add_argument(
+        "--data",
+        dest="data_paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="serve these RDF files or folders (Turtle, N-Triples, N-Quads, TriG) instead of "
+        "data/; the ontology is still loaded (KG_DATA_PATHS)",
+    )
     serve.add_argument("--store-path", dest="store_path", type=Path, help="on-disk store folder")
     serve.add_argument("--query-timeout", dest="query_timeout", type=float, help="seconds")
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(run=_cmd_serve)
+
+    push = commands.add_parser(
+        "push", help="load the graph into a remote store (SPARQL 1.1 Graph Store Protocol)"
+    )
+    push.add_argument(
+        "--to",
+        metavar="URL",
+        help="Graph Store endpoint, e.g. http://localhost:7878/store (default: KG_GRAPH_STORE_URL, "
+        "else the /store beside KG_STORE's query URL)",
+    )
+    push.add_argument(
+        "--store", metavar="STORE", help="the remote store (KG_STORE=sparql+http://host:port/query)"
+    )
+    push.add_argument(
+        "--data",
+        dest="data_paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="push these RDF files or folders instead of data/ (the ontology is always pushed)",
+    )
+    push.set_defaults(run=_cmd_push)
     return parser
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Settings", "PROJECT_ROOT"]
+__all__ = ["Settings", "PROJECT_ROOT", "STORE_CHOICES"]
 
 #: The checkout this package was installed from; the default place of ontology, shapes and data.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: What ``KG_STORE`` may say, for messages and ``--help``.
+STORE_CHOICES = "oxigraph, memory, or sparql+http(s)://host:port/path (a SPARQL 1.1 endpoint)"
 
 
 class Settings(BaseSettings):
@@ -24,9 +28,16 @@ class Settings(BaseSettings):
     shapes_dir: Path = PROJECT_ROOT / "shapes"
     data_dir: Path = PROJECT_ROOT / "data"
     queries_dir: Path = PROJECT_ROOT / "queries"
-    #: The store backend; the embedded Oxigraph store is the one this version ships.
-    store: Literal["oxigraph"] = "oxigraph"
+    #: The store backend: ``oxigraph`` (embedded), ``memory`` (rdflib) or a remote SPARQL endpoint.
+    store: str = "oxigraph"
+    #: Where the embedded Oxigraph store lives on disk (reopened when the data is unchanged).
     store_path: Path | None = None
+    #: RDF files or folders served instead of ``data_dir`` (the ontology is always loaded);
+    #: ``KG_DATA_PATHS`` separates them with ``os.pathsep``.
+    data_paths: Annotated[tuple[Path, ...] | None, NoDecode] = None
+    #: The Graph Store Protocol endpoint ``kg push`` writes to; by default the remote store's
+    #: query URL with its last path segment replaced by ``store`` (Oxigraph server's layout).
+    graph_store_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
@@ -45,6 +56,34 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")) or not value.endswith("/"):
             raise ValueError("KG_BASE_IRI must be an http(s) IRI ending in '/'")
         return value
+
+    @field_validator("store")
+    @classmethod
+    def _store_is_known(cls, value: str) -> str:
+        if value in ("oxigraph", "memory"):
+            return value
+        if value.startswith(("sparql+http://", "sparql+https://")):
+            rest = value.split("://", 1)[1]
+            if rest and not rest.startswith("/"):
+                return value
+        raise ValueError(f"KG_STORE must be one of {STORE_CHOICES}; got {value!r}")
+
+    @field_validator("data_paths", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(Path(part) for part in value.split(os.pathsep) if part) or None
+        return value
+
+    @property
+    def store_kind(self) -> str:
+        """``oxigraph``, ``memory`` or ``remote``."""
+        return "remote" if self.store.startswith("sparql+") else self.store
+
+    @property
+    def remote_endpoint(self) -> str | None:
+        """The remote store's query URL (``KG_STORE`` without ``sparql+``), if it is remote."""
+        return self.store.removeprefix("sparql+") if self.store_kind == "remote" else None
 
     @property
     def ontology_iri(self) -> str:

@@ -30,7 +30,9 @@ def _check_graphs(iris: list[str], *, parameter: str, known: list[str]) -> None:
             )
 
 
-@router.api_route("/sparql", methods=["GET", "POST"], name="sparql")
+@router.get("/sparql", name="sparql", operation_id="sparql_get")
+@router.post("/sparql", name="sparql_post", operation_id="sparql_post")
+@router.head("/sparql", name="sparql_head", include_in_schema=False)
 async def sparql(
     request: Request, graph: GraphDep, metrics: MetricsDep, settings: SettingsDep
 ) -> Response:

@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +26,8 @@ from kg.settings import PROJECT_ROOT
 #: A small graph with the facts the tests assert on (see its files for what is real and what not).
 CASES = PROJECT_ROOT / "tests" / "api" / "cases" / "graph"
 READY_TIMEOUT = 90.0
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 def free_port() -> int:
@@ -117,3 +121,51 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def base_url(server: LiveServer) -> str:
     return server.url
+
+
+def repository_settings() -> dict[str, str]:
+    """``KG_*`` overrides that point a server at the repository's own ontology, data, queries."""
+    return {
+        "KG_ONTOLOGY_DIR": str(PROJECT_ROOT / "ontology"),
+        "KG_DATA_DIR": str(PROJECT_ROOT / "data"),
+        "KG_QUERIES_DIR": str(PROJECT_ROOT / "queries"),
+    }
+
+
+@pytest.fixture(scope="session")
+def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server over the REAL repository graph, shared by the tests that only read."""
+    with live_server(tmp_path_factory.mktemp("real"), **repository_settings()) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def real_url(real_server: LiveServer) -> str:
+    return real_server.url
+
+
+@pytest.fixture
+def chrome() -> Iterator[object]:
+    """Headless Chromium through chromedriver; absent binaries FAIL the test (CI installs them)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    for binary in (CHROMIUM, CHROMEDRIVER):
+        assert binary.exists(), (
+            f"{binary} is missing: install Debian's chromium and chromium-driver"
+        )
+    profile = tempfile.mkdtemp(prefix="kg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        f"--user-data-dir={profile}", "--window-size=1280,1024",
+    ):  # fmt: skip
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

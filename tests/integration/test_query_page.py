@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 
 import httpx
 import pytest
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CAS_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?s ?label WHERE { ?s a <https://w3id.org/scicoop/ontology#Organisation> ; rdfs:label ?label }
 ORDER BY ?label"""
@@ -106,33 +100,6 @@ def test_download_link_answers_csv(base_url: str) -> None:
         "attachment" in response.headers["content-disposition"]
         or "filename=" in response.headers["content-disposition"]
     )
-
-
-@pytest.fixture
-def chrome() -> Iterator[object]:
-    """Headless Chromium through chromedriver; absent binaries FAIL the test (CI installs them)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    for binary in (CHROMIUM, CHROMEDRIVER):
-        assert binary.exists(), (
-            f"{binary} is missing: install Debian's chromium and chromium-driver"
-        )
-    profile = tempfile.mkdtemp(prefix="kg-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        f"--user-data-dir={profile}", "--window-size=1280,1024",
-    ):  # fmt: skip
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.mark.browser

@@ -480,3 +480,14 @@ def test_a_graph_that_fails_to_load_keeps_ready_503_with_the_file_and_line(
         assert query.status_code == 503
         assert "broken.ttl:3" in query.text
         assert query.headers["retry-after"].isdigit()
+
+
+def test_head_gives_the_get_headers_without_a_body(base_url: str) -> None:
+    params = {"query": LABEL_QUERY}
+    accept = {"Accept": "text/csv"}
+    got = httpx.get(base_url + "/sparql", params=params, headers=accept)
+    head = httpx.head(base_url + "/sparql", params=params, headers=accept)
+    assert head.status_code == 200
+    assert head.content == b""
+    for name in ("content-type", "etag", "cache-control"):
+        assert head.headers[name] == got.headers[name]

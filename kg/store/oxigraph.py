@@ -1,0 +1,240 @@
+"""The embedded default: an Oxigraph store on disk (reopened on unchanged data) or in memory.
+
+On disk so that query worker processes can open it read-only (``pyoxigraph.Store.read_only``) and
+be killed at a deadline without taking the serving process with them. A store at
+``KG_STORE_PATH`` carries a marker file with the version of the data it was built from; a restart
+on the same files (and base IRI) opens it as it is, without parsing anything. Building takes an
+exclusive lock next to the folder, so uvicorn workers starting together build it once; everyone
+then opens it read-only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyoxigraph
+from rdflib import Dataset
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from kg.formats import Format
+from kg.inference import materialise_in_store
+from kg.loading import inferred_graph_iri
+from kg.query_errors import QueryFailed, QuerySyntaxError
+from kg.settings import Settings
+from kg.sparql import PreparedQuery
+from kg.store.answers import write_answer
+from kg.store.base import QueryResult, QueryRunner
+from kg.store.files import data_version, load_into, serving_paths
+
+__all__ = ["OxigraphStore", "InMemoryOxigraphStore", "open_oxigraph", "MARKER"]
+
+log = logging.getLogger(__name__)
+
+#: The file in the store folder that records which data the store holds.
+MARKER = "scicoop-store.json"
+
+
+@dataclass
+class OxigraphStore:
+    """An Oxigraph store at ``path`` holding one version of the graph."""
+
+    isolated_queries: ClassVar[bool] = True
+    persistent: ClassVar[bool] = True
+
+    path: Path | None
+    version: str
+    named_graphs: list[str]
+    store: pyoxigraph.Store = field(repr=False)
+    owns_path: bool = False
+    #: True when this object opened a store built earlier instead of loading the files.
+    reopened: bool = False
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[pyoxigraph.Variable, Any] | None = None,
+        default_graph: list[pyoxigraph.NamedNode] | None = None,
+        named_graphs: list[pyoxigraph.NamedNode] | None = None,
+        **options: object,
+    ) -> QueryResult:
+        """Run ``sparql``; the default graph is the union of all named graphs unless given."""
+        if default_graph is not None or named_graphs is not None:
+            options["default_graph"] = default_graph or []
+            options["named_graphs"] = named_graphs or []
+        else:
+            options.setdefault("use_default_graph_as_union", True)
+        if substitutions:
+            options["substitutions"] = dict(substitutions)
+        return self.store.query(sparql, **options)  # type: ignore[arg-type,no-any-return]
+
+    def executor(self, settings: Settings) -> QueryRunner:
+        """Worker processes over ``path`` that are killed at the deadline."""
+        from kg.executor import QueryExecutor
+
+        assert self.path is not None
+        return QueryExecutor(
+            self.path,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            result_limit=settings.result_limit,
+            memory_limit_bytes=settings.query_memory_bytes,
+            max_queue=settings.query_queue,
+        )
+
+    def close(self) -> None:
+        """Release the store; remove its folder when this object created it."""
+        del self.store
+        if self.owns_path and self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+@dataclass
+class InMemoryOxigraphStore(OxigraphStore):
+    """An Oxigraph store in this process's memory: for one-shot commands and tests."""
+
+    isolated_queries: ClassVar[bool] = False
+    persistent: ClassVar[bool] = False
+
+    def executor(self, settings: Settings) -> QueryRunner:
+        """Threads of this process (see :mod:`kg.store.threaded` for what that cannot stop)."""
+        from kg.store.threaded import ThreadedRunner
+
+        limit = settings.result_limit
+
+        def answer(
+            prepared: PreparedQuery,
+            fmt: Format,
+            dataset: tuple[tuple[str, ...], tuple[str, ...]] | None,
+        ) -> bytes:
+            graphs: dict[str, list[pyoxigraph.NamedNode]] = {}
+            if dataset is not None:
+                graphs["default_graph"] = [pyoxigraph.NamedNode(iri) for iri in dataset[0]]
+                graphs["named_graphs"] = [pyoxigraph.NamedNode(iri) for iri in dataset[1]]
+            try:
+                return write_answer(self.query(prepared.text, **graphs), fmt, limit=limit)  # type: ignore[arg-type]
+            except SyntaxError as error:
+                raise QuerySyntaxError(str(error)) from None
+            except (OSError, RuntimeError, ValueError) as error:
+                raise QueryFailed(f"the query failed: {error}") from None
+
+        return ThreadedRunner(
+            answer,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            max_queue=settings.query_queue,
+        )
+
+    def close(self) -> None:
+        del self.store
+
+
+def open_oxigraph(
+    settings: Settings, *, on_disk: bool = True, dataset: Dataset | None = None
+) -> OxigraphStore:
+    """The graph of ``serving_paths(settings)`` (or ``dataset``) in an Oxigraph store.
+
+    On disk at ``settings.store_path`` (reused when its marker names the same data version), or in
+    a temporary folder removed by ``close``; in memory when ``on_disk`` is false.
+    Raises RdfSyntaxError for a file that does not parse, UnusableInputError for a missing one.
+    """
+    paths = serving_paths(settings)
+    version = data_version(paths, settings)
+    if not on_disk:
+        store = pyoxigraph.Store()
+        graphs = _fill(store, settings, paths=paths, dataset=dataset)
+        return InMemoryOxigraphStore(None, version, graphs, store)
+    if settings.store_path is None:
+        path = Path(tempfile.mkdtemp(prefix="scicoop-store-"))
+        _build(path, settings, paths=paths, dataset=dataset, version=version)
+        return _open_read_only(path, version, owns_path=True, reopened=False)
+    path = settings.store_path
+    with _lock(path):
+        if _marker_version(path) == version and dataset is None:
+            log.info("store at %s holds data version %s: reopened without loading", path, version)
+            return _open_read_only(path, version, owns_path=False, reopened=True)
+        if path.exists():
+            shutil.rmtree(path)
+        _build(path, settings, paths=paths, dataset=dataset, version=version)
+    return _open_read_only(path, version, owns_path=False, reopened=False)
+
+
+def _fill(
+    store: pyoxigraph.Store, settings: Settings, *, paths: list[Path], dataset: Dataset | None
+) -> list[str]:
+    """Load the files (or copy ``dataset``), infer; the sorted named graphs."""
+    started = time.perf_counter()
+    if dataset is None:
+        load_into(store, paths, settings)
+        loaded = time.perf_counter()
+        size = materialise_in_store(store, inferred_graph=str(inferred_graph_iri(settings)))
+        log.info(
+            "loaded in %.1f s, %d triples inferred in %.1f s",
+            loaded - started,
+            size,
+            time.perf_counter() - loaded,
+        )
+    else:
+        for graph in dataset.graphs():
+            if graph.identifier == DATASET_DEFAULT_GRAPH_ID:
+                continue  # the union view; its triples all live in named graphs
+            store.bulk_load(
+                graph.serialize(format="nt", encoding="utf-8"),
+                pyoxigraph.RdfFormat.N_TRIPLES,
+                to_graph=pyoxigraph.NamedNode(str(graph.identifier)),
+            )
+    return sorted(g.value for g in store.named_graphs())  # type: ignore[union-attr]
+
+
+def _build(
+    path: Path, settings: Settings, *, paths: list[Path], dataset: Dataset | None, version: str
+) -> None:
+    """Build the store at ``path``, then write its marker (last, so a crash leaves none)."""
+    store = pyoxigraph.Store(str(path))
+    try:
+        graphs = _fill(store, settings, paths=paths, dataset=dataset)
+        store.flush()
+    except BaseException:
+        del store
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    del store  # closes it: the serving processes open it read-only
+    marker = path / MARKER
+    temporary = marker.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"version": version, "named_graphs": graphs}, indent=1))
+    temporary.replace(marker)
+
+
+def _marker_version(path: Path) -> str | None:
+    try:
+        return str(json.loads((path / MARKER).read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _open_read_only(path: Path, version: str, *, owns_path: bool, reopened: bool) -> OxigraphStore:
+    graphs = json.loads((path / MARKER).read_text(encoding="utf-8"))["named_graphs"]
+    store = pyoxigraph.Store.read_only(str(path))
+    return OxigraphStore(path, version, list(graphs), store, owns_path, reopened)
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``{path}.lock`` while the store is checked and built."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(path.name + ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,188 @@
+"""The remote backend against a real ``oxigraph serve`` process: ``kg push``, queries, deadlines,
+and the gate before anything is sent."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kg.formats import by_name
+from kg.push import PushError, push
+from kg.query_errors import QueryFailed, QueryTimeout
+from kg.settings import Settings
+from kg.sparql import prepare
+from kg.store import RemoteStore, build_store
+
+pytestmark = pytest.mark.integration
+
+GRAPH = "https://w3id.org/scicoop/graph/"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _oxigraph_binary() -> str:
+    beside = Path(sys.executable).parent / "oxigraph"
+    found = shutil.which("oxigraph") or (str(beside) if beside.exists() else None)
+    if found is None:
+        pytest.fail("the oxigraph server (PyPI package oxigraph) is not installed")
+    return found
+
+
+def start_oxigraph(*extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """An in-memory ``oxigraph serve`` on a free port, once it answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [_oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{port}", *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail("oxigraph serve did not start within 30 s")
+
+
+@pytest.fixture(scope="module")
+def oxigraph_url() -> Iterator[str]:
+    process, url = start_oxigraph()
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def pushed(oxigraph_url: str) -> Settings:
+    settings = Settings(store=f"sparql+{oxigraph_url}/query")
+    push(settings)
+    return settings
+
+
+def test_push_sends_every_graph_with_its_triples(oxigraph_url: str) -> None:
+    settings = Settings(store=f"sparql+{oxigraph_url}/query")
+    sent = push(settings)
+    local = build_store(Settings(), on_disk=False)
+    assert [p.graph for p in sent] == local.named_graphs
+    assert {p.status for p in sent} <= {200, 201, 204}
+    counts = httpx.post(
+        f"{oxigraph_url}/query",
+        data={"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()["results"]["bindings"]
+    remote = {row["g"]["value"]: int(row["n"]["value"]) for row in counts}
+    assert remote == {p.graph: p.triples for p in sent}
+    assert remote[GRAPH + "inferred"] > 1000
+
+
+def test_push_to_a_server_that_is_not_there_names_it() -> None:
+    url = f"http://127.0.0.1:{free_port()}/store"
+    with pytest.raises(PushError, match=f"^{url}: cannot send graph https://w3id.org/scicoop/"):
+        push(Settings(), url=url)
+
+
+def test_remote_store_reads_graphs_and_answers_bound_queries(pushed: Settings) -> None:
+    store = build_store(pushed)
+    assert isinstance(store, RemoteStore)
+    assert store.named_graphs == build_store(Settings(), on_disk=False).named_graphs
+    assert len(store.version) == 16
+
+
+def test_the_deadline_stops_waiting_for_a_slow_remote_query(pushed: Settings) -> None:
+    store = build_store(pushed)
+    settings = pushed.model_copy(update={"query_timeout": 0.2})
+    runner = store.executor(settings)
+    slow = prepare(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }",
+        named_graphs=store.named_graphs,
+    )
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="stopped after 0.2 s"):
+        asyncio.run(runner.run(slow, result_format=by_name("json")))
+    assert time.monotonic() - started < 2
+
+
+def test_an_unreachable_remote_store_is_a_query_failure_naming_it(pushed: Settings) -> None:
+    store = build_store(pushed)
+    gone = f"http://127.0.0.1:{free_port()}/query"
+    store.endpoint = gone
+    runner = store.executor(pushed)
+    query = prepare("ASK { ?s ?p ?o }", named_graphs=store.named_graphs)
+    with pytest.raises(QueryFailed, match=f"the remote store at {gone} cannot be reached"):
+        asyncio.run(runner.run(query, result_format=by_name("json")))
+
+
+class _Listener:
+    """A TCP listener that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+
+
+def test_service_is_refused_before_anything_reaches_the_remote_store(
+    pushed: Settings, tmp_path: Path, start_server: Any
+) -> None:
+    listener = _Listener()
+    try:
+        with start_server(tmp_path, KG_STORE=pushed.store) as server:
+            # a SERVICE the remote store would follow, to a listener that would see it
+            service = f"http://127.0.0.1:{listener.port}/sparql"
+            query = f"SELECT * WHERE {{ SERVICE <{service}> {{ ?s ?p ?o }} }}"
+            answer = httpx.get(server.url + "/sparql", params={"query": query}, timeout=30)
+            assert answer.status_code in (400, 403)
+            assert "SERVICE is not allowed here" in answer.text
+            # and the endpoint does answer from the remote store
+            ok = httpx.get(
+                server.url + "/sparql",
+                params={"query": "ASK { ?s a <https://w3id.org/scicoop/ontology#Actor> }"},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=30,
+            )
+            assert ok.status_code == 200 and ok.json()["boolean"] is True
+        time.sleep(0.3)
+        assert listener.connections == 0
+    finally:
+        listener.close()
