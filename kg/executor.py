@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import io
 import logging
 import multiprocessing
 import os
@@ -40,6 +39,7 @@ from kg.query_errors import (
     ResultTooLarge,
 )
 from kg.sparql import PreparedQuery, QueryForm
+from kg.store.answers import write_answer
 
 __all__ = ["QueryExecutor"]
 
@@ -373,31 +373,6 @@ def _isolate_network() -> str | None:
     return None
 
 
-class _TooMany(Exception):
-    """More rows or triples than the result limit."""
-
-
-class _RowCounter(io.RawIOBase):
-    """Collects TSV output and stops it past ``limit`` rows (one line each, plus the header)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.max_lines = limit + 1
-        self.lines = 0
-        self.chunks: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        chunk = bytes(data)
-        self.lines += chunk.count(b"\n")
-        if self.lines > self.max_lines:
-            raise _TooMany
-        self.chunks.append(chunk)
-        return len(chunk)
-
-
 _SYNTAX = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 
 
@@ -411,47 +386,16 @@ def _answer(store: pyoxigraph.Store, request: _Request) -> tuple[object, ...]:
         }
     try:
         results = store.query(request.query, **options)  # type: ignore[arg-type]
-        if isinstance(results, pyoxigraph.QueryBoolean):
-            return ("ok", _bytes(results.serialize(format=fmt.results_writer)))
-        if isinstance(results, pyoxigraph.QuerySolutions):
-            return ("ok", _solutions(results, fmt, request.result_limit))
-        return ("ok", _triples(results, fmt, request.result_limit))
+        return ("ok", write_answer(results, fmt, limit=request.result_limit))
     except SyntaxError as error:
         found = _SYNTAX.match(str(error))
         if found is None:
             return ("syntax", str(error), None, None)
         return ("syntax", found[3], int(found[1]), int(found[2]))
-    except _TooMany:
-        unit = "rows" if isinstance(results, pyoxigraph.QuerySolutions) else "triples"
-        return ("too_large", unit)
+    except ResultTooLarge as error:
+        return ("too_large", error.unit)
     except MemoryError:
         return ("failed", "out of memory")
     except (OSError, RuntimeError, ValueError) as error:
         # pyoxigraph's evaluation errors (unsupported function, store error).
         return ("failed", str(error))
-
-
-def _solutions(solutions: pyoxigraph.QuerySolutions, fmt: Format, limit: int) -> bytes:
-    """Rows in ``fmt``, counted on the way: written as TSV (one line a row), then converted."""
-    counter = _RowCounter(limit)
-    solutions.serialize(counter, format=pyoxigraph.QueryResultsFormat.TSV)  # type: ignore[arg-type]
-    tsv = b"".join(counter.chunks)
-    if fmt.results_writer == pyoxigraph.QueryResultsFormat.TSV:
-        return tsv
-    parsed = pyoxigraph.parse_query_results(tsv, pyoxigraph.QueryResultsFormat.TSV)
-    return _bytes(parsed.serialize(format=fmt.results_writer))
-
-
-def _triples(triples: pyoxigraph.QueryTriples, fmt: Format, limit: int) -> bytes:
-    kept = []
-    for triple in triples:
-        kept.append(triple)
-        if len(kept) > limit:
-            raise _TooMany
-    return _bytes(pyoxigraph.serialize(kept, format=fmt.graph_writer))
-
-
-def _bytes(written: bytes | None) -> bytes:
-    """pyoxigraph's writers return bytes when given no output stream, as here."""
-    assert written is not None
-    return written

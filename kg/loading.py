@@ -6,7 +6,6 @@ recurse on nesting; rdflib then builds the graph that the rest of the library an
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ __all__ = [
     "graph_iri",
     "inferred_graph_iri",
     "load_dataset",
-    "data_version",
 ]
 
 #: File endings we read, with the rdflib and Oxigraph names of their syntax.
@@ -51,19 +49,20 @@ class ParsedFile:
         return self.subject_lines.get(node)  # type: ignore[call-overload]
 
 
-def rdf_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand files and folders into the sorted list of RDF files they hold.
+def rdf_files(paths: Iterable[Path], *, suffixes: Iterable[str] = SYNTAXES) -> list[Path]:
+    """Expand files and folders into the sorted list of RDF files (by ``suffixes``) they hold.
 
     Raises UnusableInputError for a path that does not exist or a file of an unknown syntax.
     """
+    known = tuple(suffixes)
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.suffix in SYNTAXES and p.is_file())
+            found.extend(p for p in sorted(path.rglob("*")) if p.suffix in known and p.is_file())
         elif path.is_file():
-            if path.suffix not in SYNTAXES:
-                known = ", ".join(SYNTAXES)
-                raise UnusableInputError(f"{path}: unknown RDF syntax; use one of {known}")
+            if path.suffix not in known:
+                offered = ", ".join(known)
+                raise UnusableInputError(f"{path}: unknown RDF syntax; use one of {offered}")
             found.append(path)
         else:
             raise UnusableInputError(f"{path}: no such file or folder")
@@ -189,14 +188,6 @@ def load_dataset(settings: Settings, *, paths: Iterable[Path] | None = None) -> 
     for triple in materialise(t for graph in asserted for t in graph):
         inferred.add(triple)
     return dataset
-
-
-def data_version(paths: Iterable[Path]) -> str:
-    """A short hash of the files' names and contents: changes exactly when the data does."""
-    digest = hashlib.sha256()
-    for path in rdf_files(paths):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
 
 
 def is_blank(node: object) -> bool:

@@ -8,9 +8,10 @@ import pytest
 from rdflib import RDF, URIRef
 
 from kg.errors import RdfSyntaxError, UnusableInputError
-from kg.loading import data_version, graph_iri, load_dataset, parse_text, rdf_files
+from kg.loading import graph_iri, load_dataset, parse_text, rdf_files
 from kg.namespaces import SC
 from kg.settings import Settings
+from kg.store.files import data_version
 
 PREFIXES = "@prefix sc: <https://w3id.org/scicoop/ontology#> .\n"
 PREFIXES += "@prefix id: <https://w3id.org/scicoop/id/> .\n"
@@ -89,7 +90,7 @@ def test_graph_iri_follows_the_configured_base(tmp_path: Path) -> None:
 def test_data_version_changes_exactly_when_the_data_does(tmp_path: Path) -> None:
     settings = _tiny_project(tmp_path)
     paths = [settings.ontology_dir, settings.data_dir]
-    first = data_version(paths)
-    assert data_version(paths) == first
+    first = data_version(paths, settings)
+    assert data_version(paths, settings) == first
     (tmp_path / "data" / "d.ttl").write_text(PREFIXES + "id:cas a sc:Centre .\n")
-    assert data_version(paths) != first
+    assert data_version(paths, settings) != first

@@ -16,8 +16,9 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Dataset
 
-from kg.errors import RdfSyntaxError, UnusableInputError
+from kg.errors import RdfSyntaxError
 from kg.loading import graph_iri, inferred_graph_iri
+from kg.loading import rdf_files as loading_rdf_files
 from kg.namespaces import bind_prefixes
 from kg.settings import Settings
 
@@ -36,22 +37,8 @@ LAYOUT = "1"
 
 
 def rdf_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand files and folders into the sorted RDF files they hold.
-
-    Raises UnusableInputError for a missing path or a file of an unknown syntax.
-    """
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.suffix in SYNTAXES and p.is_file())
-        elif path.is_file():
-            if path.suffix not in SYNTAXES:
-                known = ", ".join(SYNTAXES)
-                raise UnusableInputError(f"{path}: unknown RDF syntax; use one of {known}")
-            found.append(path)
-        else:
-            raise UnusableInputError(f"{path}: no such file or folder")
-    return sorted(dict.fromkeys(found))
+    """The files a server loads: :func:`kg.loading.rdf_files` with the quad syntaxes too."""
+    return loading_rdf_files(paths, suffixes=SYNTAXES)
 
 
 def serving_paths(settings: Settings) -> list[Path]:
