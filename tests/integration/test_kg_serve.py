@@ -53,8 +53,9 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         while True:
             if process.poll() is not None:
                 pytest.fail(f"kg serve exited with {process.returncode}:\n{log_path.read_text()}")
+            # Each worker loads the graph itself: ready means every probe, on any worker, says so.
             try:
-                if httpx.get(url + "/ready", timeout=2).status_code == 200:
+                if all(httpx.get(url + "/ready", timeout=2).status_code == 200 for _ in range(20)):
                     break
             except httpx.TransportError:
                 pass
