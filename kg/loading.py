@@ -1,7 +1,8 @@
 """Files -> named graphs: one named graph per file, parse errors located by file, line and column.
 
-Turtle is checked first by Oxigraph's parser, which reports the exact line and column and does not
-recurse on nesting; rdflib then builds the graph that the rest of the library and pySHACL work on.
+Turtle is checked first by Oxigraph's parser through :mod:`kg.safe_parsing`, which reports the
+exact line and column, refuses nesting deeper than rdflib can recurse and terms longer than its
+buffer; rdflib then builds the graph that the rest of the library and pySHACL work on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rdflib.term import IdentifiedNode
 
 from kg.errors import RdfSyntaxError, UnusableInputError
 from kg.namespaces import bind_prefixes
+from kg.safe_parsing import check_syntax
 from kg.settings import Settings
 
 __all__ = [
@@ -72,15 +74,12 @@ def rdf_files(paths: Iterable[Path], *, suffixes: Iterable[str] = SYNTAXES) -> l
 def parse_text(text: str, *, path: Path | str, base_iri: str | None = None) -> ParsedFile:
     """Parse Turtle or N-Triples ``text`` that claims to come from ``path``.
 
-    Raises RdfSyntaxError with the line and column of the first error.
+    Raises RdfSyntaxError with the line and column of the first error, or of the bracket that
+    nests too deep (see :mod:`kg.safe_parsing`).
     """
     path = Path(path)
     rdflib_format, ox_format = SYNTAXES.get(path.suffix, SYNTAXES[".ttl"])
-    try:
-        for _ in pyoxigraph.parse(text.encode(), format=ox_format, base_iri=base_iri):
-            pass
-    except SyntaxError as error:
-        raise RdfSyntaxError(path, error.lineno, error.offset, error.msg) from None
+    check_syntax(text, syntax=ox_format, path=path, base_iri=base_iri)
     graph = Graph()
     bind_prefixes(graph.namespace_manager)
     graph.parse(data=text, format=rdflib_format, publicID=base_iri)

@@ -300,6 +300,9 @@ class _Checker:
             for triple in parsed.graph:
                 self.ontology.add(triple)
         self.defined: set[Node] = set(self.data.subjects()) | set(self.ontology.subjects())
+        #: (file, blank node) -> the node whose block holds it: a chain is walked once, not once
+        #: per node on it (which made a long chain of blank nodes quadratic).
+        self.holders: dict[tuple[Path, Node], Node] = {}
         self.names = NamespaceManager(Graph(), bind_namespaces="none")
         bind_prefixes(self.names, base=settings.base_iri)
         self.names.bind("scs", settings.base_iri + "shapes#")
@@ -652,13 +655,20 @@ class _Checker:
 
     def _locate_in(self, parsed: ParsedFile, node: Node) -> tuple[str, int | None]:
         """A blank node has no line of its own: use the block of the named node that holds it."""
+        walked: list[Node] = []
         seen: set[Node] = set()
         while isinstance(node, BNode) and node not in seen:
+            if (parsed.path, node) in self.holders:
+                node = self.holders[(parsed.path, node)]
+                break
             seen.add(node)
+            walked.append(node)
             owner = next(parsed.graph.subjects(None, node), None)
             if owner is None:
                 break
             node = owner
+        for blank in walked:
+            self.holders[(parsed.path, blank)] = node
         return _display(parsed.path), parsed.line_of(node)
 
     def _show(self, term: Node | None) -> str | None:

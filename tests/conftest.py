@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: settings over the shipped files or over a private copy."""
+"""Fixtures shared by every test: settings over the shipped files or over a private copy, and
+``listener`` (a loopback port that must never be contacted, see :mod:`tests.listening`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kg.settings import PROJECT_ROOT, Settings
+from tests.listening import listener  # noqa: F401  (a fixture, offered to every test)
 
 
 @pytest.fixture

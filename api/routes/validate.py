@@ -7,7 +7,9 @@ a form to paste data into; it works without JavaScript.
 
 Limits: the body is capped by the app's BodyLimitMiddleware (``KG_MAX_BODY_BYTES``, 413); the
 validation runs in a child process that is stopped at ``KG_QUERY_TIMEOUT`` seconds (503), so a
-pathological contribution cannot hold a server thread or the event loop.
+pathological contribution cannot hold a server thread or the event loop. Bodies are parsed by
+:mod:`kg.safe_parsing`: a remote ``@context``, nesting past its limit or a term over 16 MiB is a
+400 with its position. RDF/XML is refused (415), so no XML parser, and no entity, sees a body.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from api.errors import ErrorAnswer, render_error
 from kg.errors import RdfSyntaxError
 from kg.loading import parse_text
 from kg.reporting import render
+from kg.safe_parsing import parse_quads
 from kg.settings import Settings
 from kg.validation import ValidationReport, validate_contribution
 
@@ -76,26 +79,19 @@ def read_contribution(body: bytes, media_type: str) -> Contribution:
     except UnicodeDecodeError as error:
         raise ContributionError(ErrorAnswer(400, f"body is not UTF-8 ({error.reason})")) from None
     name = NAMES[media_type]
-    if media_type == TURTLE:
-        try:
-            parse_text(text, path=name)
-        except RdfSyntaxError as error:
-            raise ContributionError(
-                _syntax_answer(error.line, error.column, error.message)
-            ) from None
-        return Contribution(name, text, text)
+    syntax = pyoxigraph.RdfFormat.TURTLE if media_type == TURTLE else pyoxigraph.RdfFormat.JSON_LD
     try:
-        # Oxigraph's JSON-LD parser has no document loader: a remote @context is an error.
-        quads = pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.JSON_LD)
-        triples = pyoxigraph.serialize(
-            [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads],
-            format=pyoxigraph.RdfFormat.N_TRIPLES,
-        )
-    except SyntaxError as error:
-        message = error.msg
-        if "remote context" in message:
-            message = "a remote @context is not fetched; put the context inline in the document"
-        raise ContributionError(_syntax_answer(error.lineno, error.offset, message)) from None
+        # The syntax check only; the child process builds the graph. Nothing is fetched: a
+        # remote @context is refused, naming it (kg.safe_parsing).
+        quads = parse_quads(text, syntax=syntax, path=name)
+    except RdfSyntaxError as error:
+        raise ContributionError(_syntax_answer(error.line, error.column, error.message)) from None
+    if media_type == TURTLE:
+        return Contribution(name, text, text)
+    triples = pyoxigraph.serialize(
+        [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads],
+        format=pyoxigraph.RdfFormat.N_TRIPLES,
+    )
     return Contribution(name, (triples or b"").decode("utf-8"), None)
 
 
@@ -190,19 +186,23 @@ async def validate_body(request: Request, settings: SettingsDep) -> Response:
     from_form = media_type == FORM
     data, syntax = "", "turtle"
     if from_form:
-        form = await request.form()
+        # A field may be as large as the body cap allows (Starlette's own default is 1 MiB).
+        form = await request.form(max_part_size=settings.max_body_bytes)
         data, syntax = str(form.get("data", "")), str(form.get("syntax", "turtle"))
         body, media_type = data.encode("utf-8"), JSON_LD if syntax == "jsonld" else TURTLE
     else:
         body = await request.body()
     wants = "html" if from_form else _wants(request)
     try:
-        contribution = read_contribution(body, media_type)
+        # Parsing is bounded by the body cap, but it is still CPU work: off the event loop.
+        contribution = await run_in_threadpool(read_contribution, body, media_type)
     except ContributionError as error:
         if wants == "html":
             where = ""
             if error.answer.line is not None:
-                where = f"line {error.answer.line}, column {error.answer.column}: "
+                where = f"line {error.answer.line}: "
+                if error.answer.column is not None:
+                    where = f"line {error.answer.line}, column {error.answer.column}: "
             message = where + error.answer.message
             return _page(
                 request, data=data, syntax=syntax, status=error.answer.status, error=message

@@ -4,7 +4,9 @@ Serving reads Turtle, N-Triples, N-Quads and TriG. A triples file becomes one na
 path, as :func:`kg.loading.graph_iri` names it); a quads file keeps its own graphs, and its
 default-graph triples go to the file's graph, so the union default graph stays the union of
 named graphs. Parsing goes straight into Oxigraph (``bulk_load``, no rdflib on this path): at a
-million triples that is seconds instead of the minutes rdflib's parser takes.
+million triples that is seconds instead of the minutes rdflib's parser takes. Oxigraph streams and
+does not recurse, so deep nesting loads; a term over its 16 MiB buffer is a located syntax error.
+No RDF/XML or JSON-LD here: nothing that could declare entities or name a remote context.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Dataset
 
-from kg.errors import RdfSyntaxError
 from kg.loading import graph_iri, inferred_graph_iri
 from kg.loading import rdf_files as loading_rdf_files
 from kg.namespaces import bind_prefixes
+from kg.safe_parsing import located, term_too_long
 from kg.settings import Settings
 
 __all__ = ["SYNTAXES", "rdf_files", "serving_paths", "data_version", "load_into", "load_any"]
@@ -79,7 +81,11 @@ def load_into(store: pyoxigraph.Store, paths: Iterable[Path], settings: Settings
             else:
                 store.bulk_load(path=path, format=fmt, to_graph=graph)
         except SyntaxError as error:
-            raise RdfSyntaxError(path, error.lineno, error.offset, error.msg) from None
+            raise located(error, path=path) from None
+        except MemoryError:
+            # Oxigraph's token buffer is full: one literal or IRI is over 16 MiB.
+            with path.open("rb") as lines:
+                raise term_too_long(path=path, lines=lines) from None
     return graphs
 
 

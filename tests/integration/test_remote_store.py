@@ -8,7 +8,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from kg.query_errors import QueryFailed, QueryTimeout
 from kg.settings import Settings
 from kg.sparql import prepare
 from kg.store import RemoteStore, build_store
+from tests.listening import Listener
 
 pytestmark = pytest.mark.integration
 
@@ -133,56 +133,23 @@ def test_an_unreachable_remote_store_is_a_query_failure_naming_it(pushed: Settin
         asyncio.run(runner.run(query, result_format=by_name("json")))
 
 
-class _Listener:
-    """A TCP listener that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
-
-
 def test_service_is_refused_before_anything_reaches_the_remote_store(
-    pushed: Settings, tmp_path: Path, start_server: Any
+    pushed: Settings, tmp_path: Path, start_server: Any, listener: Listener
 ) -> None:
-    listener = _Listener()
-    try:
-        with start_server(tmp_path, KG_STORE=pushed.store) as server:
-            # a SERVICE the remote store would follow, to a listener that would see it
-            service = f"http://127.0.0.1:{listener.port}/sparql"
-            query = f"SELECT * WHERE {{ SERVICE <{service}> {{ ?s ?p ?o }} }}"
-            answer = httpx.get(server.url + "/sparql", params={"query": query}, timeout=30)
-            assert answer.status_code in (400, 403)
-            assert "SERVICE is not allowed here" in answer.text
-            # and the endpoint does answer from the remote store
-            ok = httpx.get(
-                server.url + "/sparql",
-                params={"query": "ASK { ?s a <https://w3id.org/scicoop/ontology#Actor> }"},
-                headers={"Accept": "application/sparql-results+json"},
-                timeout=30,
-            )
-            assert ok.status_code == 200 and ok.json()["boolean"] is True
-        time.sleep(0.3)
-        assert listener.connections == 0
-    finally:
-        listener.close()
+    with start_server(tmp_path, KG_STORE=pushed.store) as server:
+        # a SERVICE the remote store would follow, to a listener that would see it
+        service = f"{listener.url}/sparql"
+        query = f"SELECT * WHERE {{ SERVICE <{service}> {{ ?s ?p ?o }} }}"
+        answer = httpx.get(server.url + "/sparql", params={"query": query}, timeout=30)
+        assert answer.status_code in (400, 403)
+        assert "SERVICE is not allowed here" in answer.text
+        # and the endpoint does answer from the remote store
+        ok = httpx.get(
+            server.url + "/sparql",
+            params={"query": "ASK { ?s a <https://w3id.org/scicoop/ontology#Actor> }"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
+        assert ok.status_code == 200 and ok.json()["boolean"] is True
+    time.sleep(0.3)
+    assert listener.connections == []

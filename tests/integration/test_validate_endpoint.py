@@ -132,8 +132,10 @@ def test_json_ld_remote_context_is_refused_not_fetched(url: str) -> None:
     answer = post(url, json.dumps(document), "application/ld+json", Accept="application/json")
     assert answer.status_code == 400
     assert answer.json()["message"] == (
-        "syntax error: a remote @context is not fetched; put the context inline in the document"
+        "syntax error: remote @context <http://127.0.0.1:9/context.jsonld> is not fetched; "
+        "put the context inline in the document"
     )
+    assert (answer.json()["line"], answer.json()["column"]) == (1, 14)
 
 
 def test_syntax_error_is_400_with_line_and_column(url: str) -> None:
