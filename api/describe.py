@@ -16,17 +16,18 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import cast
 
 import pyoxigraph
 from pyoxigraph import Literal, NamedNode, Quad, Triple, Variable
-from rdflib import Graph as RdfGraph
 
-from kg.formats import Format
+from kg.formats import CannotWrite, Format
 from kg.namespaces import PREFIXES
 from kg.queries import load_query
 from kg.settings import Settings
 from kg.store import Store
+from kg.store.answers import write_graph
 
 __all__ = [
     "SLUG",
@@ -100,24 +101,60 @@ def describe(store: Store, iri: str) -> list[Triple]:
 
 def similar(store: Store, wanted: str, *, under: str, limit: int = 5) -> list[tuple[str, str]]:
     """Up to ``limit`` (iri, English label) under ``under`` whose slug or a label is most like
-    ``wanted`` (difflib ratio, at least 0.6)."""
+    ``wanted`` (difflib ratio, at least 0.6).
+
+    A 404 is the cheapest request to send, so this must stay cheap to answer: the names are read
+    once per graph version, and difflib's upper bounds skip most of them before the full ratio.
+    """
     wanted = wanted.lower().replace("-", " ")[:MAX_SLUG]
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(wanted)  # difflib caches details of the second sequence: the fixed one
     scores: dict[str, float] = {}
+    for iri, candidates, _ in _names(_Version(store), under):
+        for candidate in candidates:
+            matcher.set_seq1(candidate)
+            if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
+                continue  # cheap upper bounds of ratio() already too low
+            score = matcher.ratio()
+            if score >= max(SIMILAR, scores.get(iri, 0.0)):
+                scores[iri] = score
+    names = {iri: name for iri, _, name in _names(_Version(store), under)}
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [(iri, names[iri]) for iri, _ in ranked[:limit]]
+
+
+#: The least difflib ratio for a name to count as similar.
+SIMILAR = 0.6
+
+
+class _Version:
+    """A store as a cache key: equal when it holds the same data version."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __hash__(self) -> int:
+        return hash(self.store.version)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Version) and other.store.version == self.store.version
+
+
+@lru_cache(maxsize=4)
+def _names(key: _Version, under: str) -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """(iri, lower-cased slug and labels, English label or else any) of each thing ``under``."""
+    candidates: dict[str, list[str]] = {}
     names: dict[str, str] = {}
-    for row in select(store, "labelled_things"):
+    for row in select(key.store, "labelled_things"):
         iri, label = row["resource"].value, row["label"]
         if not iri.startswith(under):
             continue
-        slug = iri[len(under) :].replace("-", " ")
-        score = max(
-            difflib.SequenceMatcher(None, wanted, slug).ratio(),
-            difflib.SequenceMatcher(None, wanted, label.value.lower()).ratio(),
-        )
-        scores[iri] = max(score, scores.get(iri, 0.0))
+        if iri not in candidates:
+            candidates[iri] = [iri[len(under) :].replace("-", " ")]
+        candidates[iri].append(label.value.lower())
         if iri not in names or label_is_english(label):
             names[iri] = label.value
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return [(iri, names[iri]) for iri, score in ranked[:limit] if score >= 0.6]
+    return tuple((iri, tuple(candidates[iri]), names[iri]) for iri in candidates)
 
 
 def label_is_english(term: Term) -> bool:
@@ -299,27 +336,150 @@ def serialize(
     context_url: str | None = None,
 ) -> bytes:
     """``triples`` in the RDF format ``fmt``; JSON-LD compacted with ``context``, which is
-    then replaced by ``context_url`` so consumers fetch nothing but our published context."""
+    then replaced by ``context_url`` so consumers fetch nothing but our published context.
+
+    Raises CannotWrite (a 406) when ``fmt`` cannot carry ``triples`` (see ``write_graph``).
+    """
     if fmt.name != "jsonld":
-        rdf_format = cast(pyoxigraph.RdfFormat, fmt.oxigraph)
-        return cast(
-            bytes, pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes_for(settings))
-        )
+        return write_graph(triples, fmt, prefixes=prefixes_for(settings))
     assert context is not None and context_url is not None
-    graph = RdfGraph()
-    graph.parse(
-        data=pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES),
-        format="nt",
-    )
-    if any(isinstance(t.object, pyoxigraph.BlankNode) for t in triples):
-        # rdflib drops the triples of a blank node written as a string under an "@type": "@id"
-        # term; without the coercions it writes {"@id": ...}, which reads the same under ours.
-        context = {
-            key: {k: v for k, v in value.items() if (k, v) != ("@type", "@id")}
-            if isinstance(value, dict)
-            else value
+    nodes = _JsonLdWriter(context, fmt).nodes(triples)
+    document: dict[str, object] = {"@context": context_url}
+    if len(nodes) == 1:
+        document.update(nodes[0])
+    else:
+        document["@graph"] = nodes
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+_RDF_TYPE = _RDF + "type"
+#: Characters after which a term is a prefix in JSON-LD 1.1 (§4.1.5, the prefix flag).
+_GEN_DELIMS = (":", "/", "?", "#", "[", "]", "@")
+
+
+class _JsonLdWriter:
+    """Compact JSON-LD under our context, every value as written (no native numbers, no
+    normalised lexical forms), a term used only where its coercion fits the value.
+
+    rdflib's compaction was used before: it wrote ``NaN`` (not JSON), read ``"+5"^^xsd:integer``
+    as 5, and dropped the triples of blank nodes under ``"@type": "@id"`` terms; pyld drops
+    properties whose IRI holds a character Python counts as a space (U+00A0 ...).
+    """
+
+    def __init__(self, context: dict[str, object], fmt: Format) -> None:
+        self.fmt = fmt
+        self.prefixes = {
+            key: value
             for key, value in context.items()
+            if isinstance(value, str) and value.endswith(_GEN_DELIMS)
         }
-    compact = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    compact["@context"] = context_url
-    return json.dumps(compact, ensure_ascii=False, indent=2).encode("utf-8")
+        #: Longest namespace first, so the compact IRI is the shortest.
+        self.namespaces = sorted(self.prefixes.items(), key=lambda item: -len(item[1]))
+        self.plain_terms: dict[str, str] = {}
+        self.coerced: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        for key, value in context.items():
+            if key.startswith("@"):
+                continue
+            if isinstance(value, str):
+                self.plain_terms.setdefault(self._expand(value), key)
+            elif isinstance(value, dict):
+                iri = self._expand(str(value["@id"]))
+                coercion = value.get("@type")
+                self.coerced.setdefault(iri, []).append(
+                    (key, None if coercion is None else str(coercion), value.get("@container"))
+                )
+        self.plain_strings = "@language" not in context
+
+    def _expand(self, value: str) -> str:
+        prefix, colon, local = value.partition(":")
+        if colon and prefix in self.prefixes and not local.startswith("//"):
+            return self.prefixes[prefix] + local
+        return value
+
+    def iri(self, iri: str, *, vocab: bool) -> str:
+        """``iri`` as a term (where ``vocab``), a compact IRI or itself, whichever reads back."""
+        if vocab and iri in self.plain_terms:
+            return self.plain_terms[iri]
+        for prefix, namespace in self.namespaces:
+            local = iri[len(namespace) :]
+            if iri.startswith(namespace) and local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+        scheme, _, rest = iri.partition(":")
+        if scheme in self.prefixes and not rest.startswith("//"):
+            raise CannotWrite(
+                self.fmt,
+                f"<{iri}> would be read as a compact IRI: {scheme}: is a prefix of our context",
+            )
+        return iri
+
+    def node_id(self, term: Term | Triple) -> str:
+        if isinstance(term, pyoxigraph.BlankNode):
+            return "_:" + term.value
+        if isinstance(term, NamedNode):
+            return self.iri(term.value, vocab=False)
+        raise CannotWrite(self.fmt, f"JSON-LD 1.1 has no quoted triples: {term}")
+
+    def value(self, term: Term | Triple) -> object:
+        """``term`` in expanded form, which no term definition changes."""
+        if not isinstance(term, Literal):
+            return {"@id": self.node_id(term)}
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype.value == _XSD + "string":
+            return term.value if self.plain_strings else {"@value": term.value}
+        return {"@value": term.value, "@type": self.iri(term.datatype.value, vocab=True)}
+
+    def entry(self, predicate: str, term: Term | Triple) -> tuple[str, object, str | None]:
+        """(key, value, language-map key) for one value of ``predicate``."""
+        for key, coercion, container in self.coerced.get(predicate, ()):
+            if container == "@language" and isinstance(term, Literal) and term.language:
+                return key, term.value, term.language
+            if container is not None:
+                continue
+            if coercion == "@id" and isinstance(term, NamedNode | pyoxigraph.BlankNode):
+                return key, self.node_id(term), None
+            if (
+                coercion not in (None, "@id")
+                and isinstance(term, Literal)
+                and not term.language
+                and self._expand(str(coercion)) == term.datatype.value
+            ):
+                return key, term.value, None
+        if predicate in self.plain_terms:
+            return self.plain_terms[predicate], self.value(term), None
+        return self.iri(predicate, vocab=False), self.value(term), None
+
+    def nodes(self, triples: Iterable[Triple]) -> list[dict[str, object]]:
+        """One node object per subject, in the order subjects first appear."""
+        found: dict[str, dict[str, object]] = {}
+        for triple in triples:
+            subject = self.node_id(triple.subject)
+            node = found.setdefault(subject, {"@id": subject})
+            if triple.predicate.value == _RDF_TYPE and not isinstance(triple.object, Literal):
+                types = cast(list[str], node.setdefault("@type", []))
+                types.append(
+                    self.iri(triple.object.value, vocab=True)
+                    if isinstance(triple.object, NamedNode)
+                    else self.node_id(triple.object)
+                )
+                continue
+            key, value, language = self.entry(triple.predicate.value, triple.object)
+            if language is None:
+                cast(list[object], node.setdefault(key, [])).append(value)
+            else:
+                by_language = cast(dict[str, list[object]], node.setdefault(key, {}))
+                by_language.setdefault(language, []).append(value)
+        return [_single_values(node) for node in found.values()]
+
+
+def _single_values(node: dict[str, object]) -> dict[str, object]:
+    """One value written alone, not in a list (JSON-LD compacts arrays of one the same way)."""
+
+    def alone(values: object) -> object:
+        if isinstance(values, list):
+            return values[0] if len(values) == 1 else values
+        if isinstance(values, dict):
+            return {key: alone(inner) for key, inner in values.items()}
+        return values
+
+    return {key: alone(values) for key, values in node.items()}

@@ -15,6 +15,7 @@ import pyoxigraph
 from kg.query_errors import NotAcceptable
 
 __all__ = [
+    "CannotWrite",
     "Format",
     "FORMATS",
     "NotAcceptable",
@@ -141,6 +142,23 @@ FORMATS: tuple[Format, ...] = (
         aliases=("application/xhtml+xml",),
     ),
 )
+
+
+class CannotWrite(NotAcceptable):
+    """The answer holds something ``fmt`` cannot carry: a 406 that says what, and which formats can.
+
+    RDF/XML and SPARQL XML results are XML 1.0, which has no way to write U+0000 and most other
+    control characters, and RDF/XML writes each predicate as an element name, which not every
+    IRI ends in. Raised instead of sending output that no parser reads back.
+    """
+
+    def __init__(self, fmt: Format, reason: str) -> None:
+        offered = [other for other in FORMATS if other.kind == fmt.kind and other != fmt]
+        super().__init__(offered)
+        self.format = fmt
+        self.reason = reason
+        types = ", ".join(other.media_type for other in offered)
+        self.args = (f"{fmt.media_type} cannot carry this answer: {reason}; ask for {types}",)
 
 
 def by_name(name: str) -> Format:
