@@ -90,6 +90,8 @@ def describe_error(error: Exception) -> ErrorAnswer:
         case qe.ResultTooLarge():
             # Well-formed, but more than this endpoint answers: the client must narrow it.
             return ErrorAnswer(422, str(error))
+        case qe.WorkerLost():
+            return ErrorAnswer(503, str(error), headers=retry)
         case qe.QueryFailed():
             return ErrorAnswer(500, str(error))
     raise TypeError(f"not a known error: {type(error).__name__}")  # pragma: no cover
@@ -130,8 +132,10 @@ def render_error(request: Request, answer: ErrorAnswer) -> Response:
         media_type = "application/json"
     else:
         where = ""
-        if answer.line is not None:
+        if answer.line is not None and answer.column is not None:
             where = f"line {answer.line}, column {answer.column}: "
+        elif answer.line is not None:
+            where = f"line {answer.line}: "
         body = f"{where}{answer.message}\n"
         media_type = "text/plain; charset=utf-8"
     return Response(body, status_code=answer.status, headers=answer.headers, media_type=media_type)

@@ -16,7 +16,7 @@ from api.limits import QueryTooLong, check_query_length
 from api.metrics import Metrics
 from kg import query_errors
 from kg.formats import Format
-from kg.sparql import PreparedQuery, prepare
+from kg.sparql import PreparedQuery
 
 __all__ = ["prepare_query", "execute", "access_log"]
 
@@ -38,7 +38,7 @@ async def prepare_query(
     try:
         check_query_length(query)
         # Parsing a large query is CPU work: keep it off the event loop too.
-        return await run_in_threadpool(prepare, query, named_graphs=graph.named_graphs)
+        return await run_in_threadpool(graph.prepare, query)
     except (QueryTooLong, query_errors.QuerySyntaxError, query_errors.QueryRefused) as error:
         reason = type(error).__name__
         metrics.rejected.labels(reason=reason).inc()
@@ -77,9 +77,10 @@ async def execute(
         form = str(getattr(prepared.form, "name", prepared.form))
         metrics.observe_query(form=form, outcome=outcome, seconds=seconds)
         access_log.info(
-            "query client=%s form=%s format=%s outcome=%s duration_ms=%.1f bytes=%d",
+            "query client=%s form=%s lane=%s format=%s outcome=%s duration_ms=%.1f bytes=%d",
             client,
             form,
+            "heavy" if prepared.heavy else "light",
             result_format.name,
             outcome,
             seconds * 1000,

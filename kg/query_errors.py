@@ -25,6 +25,7 @@ __all__ = [
     "QueryTimeout",
     "ResultTooLarge",
     "QueryFailed",
+    "WorkerLost",
 ]
 
 
@@ -102,3 +103,10 @@ class ResultTooLarge(KGError):
 
 class QueryFailed(KGError):
     """The query could not be evaluated (an evaluation error, or the worker ran out of memory)."""
+
+
+class WorkerLost(QueryFailed):
+    """The process running the query was killed or crashed; a fresh one took its place.
+
+    Nothing was wrong with the query: asking again is the remedy (answered 503 + Retry-After).
+    """

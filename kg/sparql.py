@@ -20,8 +20,9 @@ string for one and not for the other, hiding a ``SERVICE`` from the gate; such e
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import pyoxigraph
@@ -29,9 +30,16 @@ from pyparsing import ParseException, ParseResults
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from kg.query_cost import LIGHT, Cost, classify
 from kg.query_errors import QueryRefused, QuerySyntaxError
 
-__all__ = ["QueryForm", "PreparedQuery", "prepare"]
+__all__ = ["QueryForm", "PreparedQuery", "prepare", "PARSER_LOCK"]
+
+#: Held while rdflib parses or translates SPARQL. rdflib's parser (pyparsing) is not thread-safe:
+#: parses racing in a fresh process make pyparsing guess the arity of its parse actions wrong, and
+#: from then on *every* parse in that process fails with a TypeError. Whoever else calls rdflib's
+#: SPARQL parser off the main thread (``Graph.query``, ``prepareQuery``) should hold it too.
+PARSER_LOCK = threading.Lock()
 
 
 class QueryForm(StrEnum):
@@ -50,12 +58,19 @@ class QueryForm(StrEnum):
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A query that passed the gate: its text, form, and the graphs its FROM clauses name."""
+    """A query that passed the gate: its text, form, the graphs its FROM clauses name, its cost."""
 
     text: str
     form: QueryForm
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    #: The lane it takes (:mod:`kg.query_cost`); built by hand, a query counts as light.
+    cost: Cost = field(default=LIGHT, compare=False)
+
+    @property
+    def heavy(self) -> bool:
+        """True when the query takes the heavy lane of the executor."""
+        return self.cost.heavy
 
 
 _FORMS = {
@@ -82,11 +97,13 @@ def prepare(query: str, *, named_graphs: Collection[str]) -> PreparedQuery:
 
     Raises QuerySyntaxError (with line and column) for a malformed query, and QueryRefused for
     an update, a SERVICE call, a FROM or FROM NAMED naming a graph not in ``named_graphs``, or
-    an escape the two parsers could read differently.
+    an escape the two parsers could read differently. The result's ``cost`` says whether the
+    executor runs it in the heavy lane (:func:`kg.query_cost.classify`).
     """
     _refuse_unsafe_escapes(query)
     try:
-        tree = parseQuery(query)
+        with PARSER_LOCK:
+            tree = parseQuery(query)
     except ParseException as error:
         _refuse_update(query, error)
         raise _oxigraph_syntax_error(query) or _rdflib_syntax_error(error) from None
@@ -108,7 +125,9 @@ def prepare(query: str, *, named_graphs: Collection[str]) -> PreparedQuery:
     oxigraph_error = _oxigraph_syntax_error(query)
     if oxigraph_error is not None:
         raise oxigraph_error
-    return PreparedQuery(query, _FORMS[body.name], defaults, named)
+    with PARSER_LOCK:
+        cost = classify(tree)
+    return PreparedQuery(query, _FORMS[body.name], defaults, named, cost)
 
 
 def _refuse_unsafe_escapes(query: str) -> None:
@@ -130,7 +149,8 @@ def _refuse_unsafe_escapes(query: str) -> None:
 def _refuse_update(query: str, error: ParseException) -> None:
     """Refuse a text that is an update, or a query followed by one (``…} ; INSERT DATA {…}``)."""
     try:
-        parseUpdate(query)
+        with PARSER_LOCK:
+            parseUpdate(query)
     except ParseException:
         if not _UPDATE_KEYWORD.match(expandUnicodeEscapes(query), error.loc):
             return

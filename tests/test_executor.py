@@ -1,4 +1,5 @@
-"""Query workers: deadlines that hold, caps, replacement of dead workers, every output format."""
+"""Query workers: deadlines that hold, caps, replacement of dead workers, the heavy and light
+lanes, every output format."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ import pytest
 import rdflib
 
 from kg.executor import QueryExecutor
-from kg.formats import by_name
+from kg.formats import Format, by_name
+from kg.query_cost import TooManyHeavyQueries
 from kg.query_errors import (
     NotAcceptable,
     Overloaded,
@@ -30,8 +32,10 @@ from kg.query_errors import (
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
+    WorkerLost,
 )
 from kg.sparql import PreparedQuery, QueryForm, prepare
+from kg.store.threaded import ThreadedRunner
 
 EX = "urn:kg:test:"
 BIG = EX + "graph/big"
@@ -153,7 +157,8 @@ def test_worker_killed_mid_query_fails_that_query_only(store_path: Path) -> None
         )
         await asyncio.sleep(0.8)  # started, and busy
         os.kill(pool._workers[0].process.pid, signal.SIGKILL)  # type: ignore[arg-type]
-        with pytest.raises(QueryFailed, match="the query worker was killed"):
+        # Nothing was wrong with the query: the client is told to ask again (503 + Retry-After).
+        with pytest.raises(WorkerLost, match="the query worker was killed"):
             await task
 
     try:
@@ -167,7 +172,8 @@ def test_queue_beyond_max_queue_is_overloaded(store_path: Path) -> None:
     pool = executor(store_path, workers=1, max_queue=1, timeout=0.5)
 
     async def three() -> list[object]:
-        query = prepare(CARTESIAN, named_graphs=GRAPHS)
+        # Built by hand, so the gate's cost class (heavy) does not send it to the heavy lane.
+        query = PreparedQuery(CARTESIAN, QueryForm.SELECT)
         json_format = by_name("json")
         first = asyncio.ensure_future(pool.run(query, result_format=json_format))
         await asyncio.sleep(0.1)
@@ -183,6 +189,140 @@ def test_queue_beyond_max_queue_is_overloaded(store_path: Path) -> None:
         assert [type(outcome) for outcome in outcomes] == [QueryTimeout, QueryTimeout]
     finally:
         pool.close()
+
+
+def test_heavy_queries_leave_a_worker_to_light_ones(store_path: Path) -> None:
+    """Two heavy queries, two workers: one runs, the other is refused, a light one is answered."""
+    pool = executor(store_path, workers=2, heavy_queue=0, timeout=3.0)
+    heavy = prepare(CARTESIAN, named_graphs=GRAPHS)
+    assert heavy.heavy, heavy.cost
+
+    async def scene() -> tuple[list[object], float, bytes]:
+        json_format = by_name("json")
+        started = time.perf_counter()
+        heavies = [
+            asyncio.ensure_future(pool.run(heavy, result_format=json_format)) for _ in range(2)
+        ]
+        await asyncio.sleep(0.3)  # the first heavy query is running by now
+        light = await pool.run(prepare(LIGHT, named_graphs=GRAPHS), result_format=json_format)
+        light_seconds = time.perf_counter() - started
+        outcomes = await asyncio.gather(*heavies, return_exceptions=True)
+        return outcomes, light_seconds, light
+
+    try:
+        (first, second), light_seconds, light = asyncio.run(scene())
+        assert isinstance(first, QueryTimeout)
+        assert isinstance(second, TooManyHeavyQueries)
+        assert isinstance(second, Overloaded)  # so the HTTP layer answers 503 + Retry-After
+        assert "runs at most 1 heavy query at a time" in str(second)
+        assert "a cartesian product" in str(second)
+        assert labels(light) == {"China", "中国"}
+        assert light_seconds < 2.0  # answered long before the heavy query's 3 s deadline
+    finally:
+        pool.close()
+
+
+def test_heavy_queries_wait_in_their_queue_and_past_it_are_refused(store_path: Path) -> None:
+    pool = executor(store_path, workers=2, heavy_queue=1)
+    # Heavy by its class (an aggregate over the whole graph), quick in fact.
+    count = prepare("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", named_graphs=GRAPHS)
+    assert count.heavy
+
+    async def three() -> list[object]:
+        json_format = by_name("json")
+        runs = [pool.run(count, result_format=json_format) for _ in range(3)]
+        return await asyncio.gather(*runs, return_exceptions=True)
+
+    try:
+        first, second, third = asyncio.run(three())
+        # the first ran, the second waited for it, the third found the queue full
+        assert json.loads(first)["results"]["bindings"][0]["n"]["value"] == str(ROWS + 5)  # type: ignore[arg-type]
+        assert second == first
+        assert isinstance(third, TooManyHeavyQueries)
+        assert "and 1 more are waiting" in str(third)
+    finally:
+        pool.close()
+
+
+def test_a_light_looking_query_that_ran_long_takes_the_heavy_lane_next_time(
+    store_path: Path,
+) -> None:
+    pool = executor(store_path, workers=2, heavy_queue=0, timeout=1.0, light_budget=0.2)
+    # Built by hand: light by default, slow in fact.
+    disguised = PreparedQuery(CARTESIAN, QueryForm.SELECT)
+    heavy = prepare(CARTESIAN.replace("?f }", "?f . ?g ?h ?i }"), named_graphs=GRAPHS)
+
+    async def scene() -> None:
+        json_format = by_name("json")
+        with pytest.raises(QueryTimeout):
+            await pool.run(disguised, result_format=json_format)  # ran in the light lane
+        running = asyncio.ensure_future(pool.run(heavy, result_format=json_format))
+        await asyncio.sleep(0.2)
+        # Reformatted, it is the same query: now it needs the heavy lane, which is full.
+        respaced = PreparedQuery(disguised.text.replace(" . ", " .\n  "), QueryForm.SELECT)
+        with pytest.raises(TooManyHeavyQueries, match=r"it ran past 0.2 s before"):
+            await pool.run(respaced, result_format=json_format)
+        with pytest.raises(QueryTimeout):
+            await running
+
+    try:
+        asyncio.run(scene())
+        assert labels(run(pool, LIGHT)) == {"China", "中国"}  # on a fresh worker
+        # only the disguised query is remembered: a worker's start-up does not count
+        assert len(pool._slow) == 1
+    finally:
+        pool.close()
+
+
+def test_heavy_lane_workers_run_at_lower_cpu_priority(store_path: Path) -> None:
+    pool = executor(store_path, workers=3, heavy_workers=2, heavy_nice=10)
+    try:
+        assert labels(run(pool, LIGHT)) == {"China", "中国"}
+        run(pool, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")  # heavy: on a heavy worker
+        deadline = time.monotonic() + 30
+        niceness: dict[bool, set[int]] = {}
+        while time.monotonic() < deadline:  # the others niced themselves once started
+            niceness = {True: set(), False: set()}
+            for worker in pool._workers:
+                pid = worker.process.pid
+                assert pid is not None
+                niceness[worker.heavy].add(os.getpriority(os.PRIO_PROCESS, pid))
+            if niceness[True] == {os.getpriority(os.PRIO_PROCESS, 0) + 10}:
+                break
+            time.sleep(0.1)
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        assert niceness == {True: {own + 10}, False: {own}}
+    finally:
+        pool.close()
+
+
+def test_threaded_runner_keeps_a_thread_for_light_queries() -> None:
+    def answer(prepared: PreparedQuery, fmt: Format, dataset: object) -> bytes:
+        time.sleep(1.0 if prepared.heavy else 0.01)  # a stand-in for a slow engine
+        return prepared.text.encode()
+
+    runner = ThreadedRunner(answer, workers=2, timeout=5.0, max_queue=4, heavy_queue=0)
+    heavy = prepare(CARTESIAN, named_graphs=GRAPHS)
+    light = prepare(LIGHT, named_graphs=GRAPHS)
+    json_format = by_name("json")
+
+    async def scene() -> tuple[list[object], float]:
+        started = time.perf_counter()
+        heavies = [
+            asyncio.ensure_future(runner.run(heavy, result_format=json_format)) for _ in range(2)
+        ]
+        await asyncio.sleep(0.1)
+        assert await runner.run(light, result_format=json_format) == LIGHT.encode()
+        light_seconds = time.perf_counter() - started
+        return await asyncio.gather(*heavies, return_exceptions=True), light_seconds
+
+    try:
+        (first, second), light_seconds = asyncio.run(scene())
+        assert first == CARTESIAN.encode()
+        assert isinstance(second, TooManyHeavyQueries)
+        assert light_seconds < 0.8  # did not wait for the heavy query's thread
+    finally:
+        runner.close()
 
 
 def test_select_past_the_cap_names_the_limit(shared: QueryExecutor) -> None:
@@ -366,8 +506,9 @@ def test_memory_cap_stops_the_query_not_the_server(store_path: Path) -> None:
     doublings = " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(20))
     hungry = f'SELECT (STRLEN(?x20) AS ?n) WHERE {{ BIND("{"a" * 1024}" AS ?x0) {doublings} }}'
     try:
-        with pytest.raises(QueryFailed, match="ran out of memory .the limit is 800 MiB"):
+        with pytest.raises(QueryFailed, match="ran out of memory .the limit is 800 MiB") as caught:
             run(pool, hungry)
+        assert not isinstance(caught.value, WorkerLost)  # asking again would not help
         assert labels(run(pool, LIGHT)) == {"China", "中国"}
     finally:
         pool.close()

@@ -1,11 +1,15 @@
-"""The query gate: what is refused, why, and where a malformed query is wrong."""
+"""The query gate: what is refused, why, where a malformed query is wrong, and what is heavy."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
+from kg.query_cost import SlowQueries
 from kg.query_errors import QueryRefused, QuerySyntaxError
-from kg.sparql import QueryForm, prepare
+from kg.sparql import PreparedQuery, QueryForm, prepare
 
 OURS = "https://w3id.org/scicoop/graph/countries"
 GRAPHS = [OURS, "https://w3id.org/scicoop/graph/inferred"]
@@ -167,3 +171,108 @@ def test_escape_beyond_unicode_is_a_syntax_error() -> None:
     with pytest.raises(QuerySyntaxError, match="not a Unicode code point") as caught:
         prepare('SELECT * WHERE { ?s ?p "\\UFFFFFFFF" }', named_graphs=GRAPHS)
     assert (caught.value.line, caught.value.column) == (1, 25)
+
+
+SC = "PREFIX sc: <https://w3id.org/scicoop/ontology#> PREFIX id: <https://w3id.org/scicoop/id/>\n"
+RDFS = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?p ?o WHERE { id:china ?p ?o }",
+        "DESCRIBE id:china",
+        "ASK { ?s ?p ?o }",
+        "SELECT ?s WHERE { ?s ?p ?o } LIMIT 100",
+        "SELECT ?c ?label WHERE { ?c a sc:Country ; rdfs:label ?label } ORDER BY ?label",
+        "SELECT ?o WHERE { id:china sc:partOf* ?o }",
+        "SELECT * WHERE { VALUES ?s { id:china id:india } ?s rdfs:label ?label }",
+        "SELECT * WHERE { id:china sc:member ?m OPTIONAL { ?m rdfs:label ?label } }",
+        "SELECT * WHERE { { ?a ?b ?c } UNION { ?d ?e ?f } } LIMIT 10",
+    ],
+)
+def test_lookups_and_small_listings_are_light(query: str) -> None:
+    prepared = prepare(SC + RDFS + query, named_graphs=GRAPHS)
+    assert not prepared.heavy, prepared.cost
+    assert str(prepared.cost) == "light"
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("ASK { ?a ?b ?c . ?d ?e ?f }", "a cartesian product"),
+        ("SELECT * WHERE { { ?a ?b ?c } { ?d ?e ?f } } LIMIT 1", "a cartesian product"),
+        ("SELECT ?o WHERE { ?s (sc:p|^sc:p)* ?o } LIMIT 1", "a * or + property path"),
+        ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 10 OFFSET 10000000000", "an OFFSET over 10000"),
+        ("SELECT ?s WHERE { ?s ?p ?o }", "without LIMIT 1000 or less"),
+        ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 5000", "without LIMIT 1000 or less"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "without LIMIT 1000 or less"),
+        ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "under GROUP BY, an aggregate"),
+        ("SELECT ?s WHERE { ?s rdfs:label ?l } ORDER BY ?l LIMIT 5", "under ORDER BY"),
+        ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 5", "under DISTINCT"),
+        ("DESCRIBE ?s WHERE { ?s ?p ?o }", "under DISTINCT"),
+        ('SELECT ?s WHERE { ?s ?p ?l FILTER REGEX(?l, "^(a+)+$") } LIMIT 1', "under REGEX"),
+        ('SELECT ?s WHERE { ?s ?p ?l FILTER CONTAINS(?l, "x") } LIMIT 1', "under CONTAINS"),
+    ],
+)
+def test_expensive_shapes_are_heavy_and_say_why(query: str, reason: str) -> None:
+    prepared = prepare(SC + RDFS + query, named_graphs=GRAPHS)
+    assert prepared.heavy
+    assert reason in str(prepared.cost)
+
+
+def test_a_query_built_by_hand_is_light() -> None:
+    assert not PreparedQuery("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", QueryForm.SELECT).heavy
+
+
+def test_slow_queries_are_remembered_by_their_normalised_text_and_forgotten_oldest_first() -> None:
+    slow = SlowQueries(capacity=2)
+    slow.remember("SELECT *\n  WHERE { ?s ?p ?o }")
+    assert "SELECT * WHERE {\t?s ?p ?o }" in slow
+    assert "SELECT * WHERE { ?s ?p ?x }" not in slow
+    slow.remember("ASK { ?a ?b ?c }")
+    assert "SELECT * WHERE { ?s ?p ?o }" in slow  # used: now the most recent
+    slow.remember("ASK { ?d ?e ?f }")
+    assert len(slow) == 2
+    assert "ASK { ?a ?b ?c }" not in slow  # the least recently used went first
+    assert "SELECT * WHERE { ?s ?p ?o }" in slow
+
+
+#: Run in a fresh interpreter: the race is in the first parses of a process.
+CONCURRENT_PREPARES = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from kg.sparql import prepare
+
+QUERIES = [
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }",
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+    "SELECT ?l WHERE { <urn:x> rdfs:label ?l } ORDER BY ?l LIMIT 10",
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(REGEX(STR(?o), 'x')) } LIMIT 5",
+]
+
+def one(number):
+    try:
+        prepare(QUERIES[number % 3], named_graphs=[])
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+with ThreadPoolExecutor(8) as pool:
+    failures = [f for f in pool.map(one, range(48)) if f]
+failures += [f for f in map(one, range(3)) if f]  # and afterwards, one at a time
+print(len(failures), failures[:3])
+sys.exit(1 if failures else 0)
+"""
+
+
+def test_concurrent_first_prepares_in_a_fresh_process_all_succeed() -> None:
+    # Without PARSER_LOCK most of these fail, and every later parse in the process too.
+    done = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_PREPARES],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -24,7 +24,7 @@ from rdflib.term import Identifier, Variable
 from kg.formats import Format
 from kg.query_errors import QueryFailed
 from kg.settings import Settings
-from kg.sparql import PreparedQuery
+from kg.sparql import PARSER_LOCK, PreparedQuery
 from kg.store.answers import write_answer
 from kg.store.base import QueryResult, QueryRunner
 from kg.store.files import data_version, load_any, serving_paths
@@ -69,7 +69,8 @@ class MemoryStore:
     ) -> QueryResult:
         """Answer ``sparql`` with rdflib; with ``default_graph``/``named_graphs`` the query's own
         FROM clauses are replaced by them (nothing is ever fetched), else the union is queried."""
-        query = prepareQuery(sparql)
+        with PARSER_LOCK:  # rdflib's parser must not run in two threads at once
+            query = prepareQuery(sparql)
         bindings = {
             Variable(_name(var)): _to_rdflib(value) for var, value in (substitutions or {}).items()
         }
@@ -143,6 +144,9 @@ class MemoryStore:
             workers=settings.query_workers,
             timeout=settings.query_timeout,
             max_queue=settings.query_queue,
+            heavy_workers=settings.heavy_workers,
+            heavy_queue=settings.heavy_queue,
+            light_budget=settings.light_budget,
         )
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,9 +31,10 @@ from rdflib.plugins.sparql.parser import parseQuery
 
 from kg.formats import Format
 from kg.queries import load_query
+from kg.query_cost import TooManyHeavyQueries
 from kg.query_errors import Overloaded, QueryFailed, QuerySyntaxError, QueryTimeout
 from kg.settings import Settings
-from kg.sparql import PreparedQuery
+from kg.sparql import PARSER_LOCK, PreparedQuery
 from kg.store.answers import check_format, dataset_for, write_answer
 from kg.store.base import QueryResult, QueryRunner
 
@@ -81,7 +82,8 @@ def bind_values(query: str, substitutions: Mapping[pyoxigraph.Variable, Any] | N
             depth += 1
         elif token.group("close"):
             depth -= 1
-    body = parseQuery(query)[1]
+    with PARSER_LOCK:  # rdflib's parser is not thread-safe (see kg.sparql)
+        body = parseQuery(query)[1]
     has_template = body.name == "ConstructQuery" and body.template is not None
     index = 1 if has_template else 0
     if len(groups) <= index:
@@ -157,6 +159,8 @@ class RemoteStore:
             timeout=settings.query_timeout,
             result_limit=settings.result_limit,
             max_queue=settings.query_queue,
+            heavy_workers=settings.heavy_workers,
+            heavy_queue=settings.heavy_queue,
         )
 
     def close(self) -> None:
@@ -189,7 +193,11 @@ def _ask(
 
 
 class RemoteRunner:
-    """Forwards vetted queries to the remote store, ``workers`` at a time, under the deadline."""
+    """Forwards vetted queries to the remote store, ``workers`` at a time, under the deadline.
+
+    Heavy queries (:mod:`kg.query_cost`) hold at most ``heavy_workers`` of those places (by
+    default all but one), and ``heavy_queue`` more may wait; past that they are refused.
+    """
 
     def __init__(
         self,
@@ -199,14 +207,20 @@ class RemoteRunner:
         timeout: float,
         result_limit: int,
         max_queue: int,
+        heavy_workers: int | None = None,
+        heavy_queue: int = 4,
     ) -> None:
         self._store = store
         self._workers = workers
         self._timeout = timeout
         self._limit = result_limit
         self._max_queue = max_queue
+        self._heavy_workers = max(1, workers - 1) if heavy_workers is None else heavy_workers
+        self._heavy_queue = heavy_queue
         self._waiting = 0
+        self._heavy_waiting = 0
         self._slots: asyncio.Semaphore | None = None
+        self._heavy_slots: asyncio.Semaphore | None = None
         self._client: httpx.AsyncClient | None = None
         self._closed = False
 
@@ -225,20 +239,20 @@ class RemoteRunner:
         dataset = dataset_for(prepared, default_graphs, named_graphs) or self._store._union()
         if self._slots is None:  # created here so they belong to the running loop
             self._slots = asyncio.Semaphore(self._workers)
+            self._heavy_slots = asyncio.Semaphore(self._heavy_workers)
             self._client = httpx.AsyncClient(timeout=None)
+        assert self._heavy_slots is not None
+        heavy_full = self._heavy_slots.locked() and self._heavy_waiting >= self._heavy_queue
+        if prepared.heavy and heavy_full:
+            raise TooManyHeavyQueries(
+                limit=self._heavy_workers, waiting=self._heavy_waiting, cost=prepared.cost
+            )
         if self._slots.locked() and self._waiting >= self._max_queue:
             raise Overloaded(waiting=self._waiting)
         try:
             async with asyncio.timeout(self._timeout):
-                self._waiting += 1
-                try:
-                    await self._slots.acquire()
-                finally:
-                    self._waiting -= 1
-                try:
+                async with self._place(heavy=prepared.heavy):
                     response = await self._post(prepared, dataset)
-                finally:
-                    self._slots.release()
                 loop = asyncio.get_running_loop()
                 # Parsed and written in one thread: pyoxigraph's results may not cross threads.
                 return await loop.run_in_executor(None, self._rewrite, response, result_format)
@@ -246,6 +260,30 @@ class RemoteRunner:
             raise QueryTimeout(timeout=self._timeout) from None
         except (OSError, SyntaxError) as error:
             raise QueryFailed(f"unreadable answer from the remote store: {error}") from None
+
+    @contextlib.asynccontextmanager
+    async def _place(self, *, heavy: bool) -> AsyncIterator[None]:
+        """A place in the heavy lane (heavy queries only), then one of the ``workers`` places."""
+        assert self._slots is not None and self._heavy_slots is not None
+        if heavy:
+            self._heavy_waiting += 1
+            try:
+                await self._heavy_slots.acquire()
+            finally:
+                self._heavy_waiting -= 1
+        try:
+            self._waiting += 1
+            try:
+                await self._slots.acquire()
+            finally:
+                self._waiting -= 1
+            try:
+                yield
+            finally:
+                self._slots.release()
+        finally:
+            if heavy:
+                self._heavy_slots.release()
 
     def _rewrite(self, response: httpx.Response, result_format: Format) -> bytes:
         media_type = response.headers.get("content-type", "")
