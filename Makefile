@@ -26,8 +26,9 @@ browser:
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 lint: setup
-	$(BIN)/ruff format --check kg api tests
-	$(BIN)/ruff check kg api tests
+	$(BIN)/ruff format --check kg api tests bench
+	$(BIN)/ruff check kg api tests bench
+	$(BIN)/mypy kg api
 
 test: setup browser
 	$(BIN)/kg validate

@@ -1,13 +1,15 @@
 """The app factory: ``create_app(settings)``, also uvicorn's ``--factory`` entry point.
 
 Nothing happens at import. The graph is built in the lifespan, in a background task, so ``/health``
-answers at once and ``/ready`` says 503 until the graph is loaded (or why it failed to load).
+answers at once and ``/ready`` says 503 until the graph is loaded (or why it failed to load);
+with ``KG_LOAD_BEFORE_SERVING`` (a reload under ``kg serve``) startup waits for it instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,10 +21,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Graph, Service
 from api.errors import install_error_handlers
-from api.limits import BodyLimitMiddleware
+from api.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.routes import discovery, health, linked_data, pages, query_page, sparql, typed, validate
 from kg.errors import KGError
+from kg.serving import LOAD_FAILED, LOAD_RETRY_PAUSE, record_load
 from kg.settings import Settings
 from kg.store import build_store
 
@@ -40,12 +43,23 @@ def _open_graph(settings: Settings) -> Graph:
 
 
 async def _load(service: Service) -> None:
+    """Load the graph; a failure is kept as the reason ``/ready`` gives, or raised when strict."""
+    settings = service.settings
     try:
-        service.graph = await run_in_threadpool(_open_graph, service.settings)
+        service.graph = await run_in_threadpool(_open_graph, settings)
     except (KGError, OSError) as error:
         service.load_error = str(error)
         log.error("the graph could not be loaded: %s", error)
+        if settings.run_dir is not None:
+            record_load(settings.run_dir, error=str(error))
+        if settings.load_before_serving:
+            # This worker leaves; the ones serving the previous graph stay. Not by failing the
+            # start-up: on that, uvicorn's supervisor would stop every worker.
+            await asyncio.sleep(LOAD_RETRY_PAUSE)
+            os._exit(LOAD_FAILED)
         return
+    if settings.run_dir is not None:
+        record_load(settings.run_dir, version=service.graph.version)
     log.info(
         "graph %s loaded: %d named graphs",
         service.graph.version,
@@ -72,12 +86,17 @@ def _configure_logging() -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     service: Service = app.state.service
-    loading = asyncio.create_task(_load(service))
-    loading.add_done_callback(_report_crash)
+    loading: asyncio.Task[None] | None = None
+    if service.settings.load_before_serving:
+        await _load(service)
+    else:
+        loading = asyncio.create_task(_load(service))
+        loading.add_done_callback(_report_crash)
     try:
         yield
     finally:
-        loading.cancel()
+        if loading is not None:
+            loading.cancel()
         graph, service.graph = service.graph, None
         if graph is not None:
             await run_in_threadpool(graph.executor.close)
@@ -108,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Order: the last added runs first. CORS outermost so even a 413 carries its headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(
         CORSMiddleware,

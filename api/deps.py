@@ -5,17 +5,25 @@ Handlers ask for these through ``Annotated`` aliases; nothing here reads the env
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache, partial
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.metrics import Metrics
 from kg.settings import Settings
+from kg.sparql import PreparedQuery, prepare
 from kg.store import QueryRunner, Store
 
 __all__ = ["Graph", "GraphNotReady", "Service", "SettingsDep", "GraphDep", "MetricsDep"]
+
+
+#: How many vetted queries each graph version remembers, and the longest one it keeps.
+PREPARED_QUERIES = 1024
+CACHED_QUERY_CHARS = 8192
 
 
 class GraphNotReady(Exception):
@@ -34,6 +42,19 @@ class Graph:
     executor: QueryRunner
     #: When this version was loaded: the Last-Modified of every answer drawn from it.
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    _prepared: Callable[[str], PreparedQuery] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Vetting parses a query twice (rdflib and Oxigraph): milliseconds a cache hit skips.
+        # Refusals are not cached; neither are long queries, so the cache stays small.
+        vet = partial(prepare, named_graphs=self.named_graphs)
+        self._prepared = lru_cache(maxsize=PREPARED_QUERIES)(vet)
+
+    def prepare(self, query: str) -> PreparedQuery:
+        """``query`` vetted against this version (see :func:`kg.sparql.prepare`), cached."""
+        if len(query) > CACHED_QUERY_CHARS:
+            return prepare(query, named_graphs=self.named_graphs)
+        return self._prepared(query)
 
     @property
     def version(self) -> str:

@@ -79,6 +79,8 @@ def service_description(
 
 def serialize(triples: list[Triple], *, rdf_format: pyoxigraph.RdfFormat) -> bytes:
     """``triples`` in ``rdf_format``, with the ``sd:`` prefix where the syntax has prefixes."""
-    return pyoxigraph.serialize(  # type: ignore[no-any-return]
+    written = pyoxigraph.serialize(
         triples, format=rdf_format, prefixes={"sd": _SD, "formats": _W3C_FORMATS}
     )
+    assert written is not None  # no output file given: the bytes are returned
+    return written

@@ -7,7 +7,8 @@ For each size: generate the data (bench/generate.py), build the dataset our serv
 quads; then start each system in turn and measure the time to its first answer, the median latency
 of every query in bench/queries/ (one warm-up, then ``--repeats`` runs, each capped at ``--cap``
 seconds), the throughput of the light query (1-iri-lookup) at 8 concurrent clients, and the peak
-RSS of its process tree (sampled from /proc). Writes a Markdown table with ratios to oxigraph serve.
+memory (PSS) of its process tree (sampled from /proc), beside pyoxigraph's own peak holding the same
+quads in memory. Writes a Markdown table with ratios to oxigraph serve.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Result:
     medians: dict[str, float | None] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     throughput: float | None = None
-    peak_rss_mb: float | None = None
+    peak_mb: float | None = None
 
 
 def free_port() -> int:
@@ -76,10 +77,15 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: private pages plus a fair share of pages shared with others.
+
+    Summed over a tree it counts a shared library or a page of the on-disk store read by several
+    processes once, where summing RSS would count it in every process.
+    """
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -87,7 +93,7 @@ def _rss_kb(pid: int) -> int:
 
 
 class PeakMemory:
-    """Samples the RSS of a process tree every 0.2 s; ``peak`` in MB."""
+    """Samples the PSS of a process tree every 0.2 s; ``peak`` in MB."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -98,7 +104,7 @@ class PeakMemory:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            total = sum(_rss_kb(pid) for pid in _tree(self.pid))
+            total = sum(_pss_kb(pid) for pid in _tree(self.pid))
             self.peak = max(self.peak, total / 1024)
             time.sleep(0.2)
 
@@ -229,7 +235,7 @@ def serve_and_measure(
         result.load_seconds = before + (time.perf_counter() - started)
         measure_queries(url, result, repeats=args.repeats, cap=args.cap)
         result.throughput = measure_throughput(url, cap=args.cap)
-        result.peak_rss_mb = memory.stop()
+        result.peak_mb = memory.stop()
 
 
 def our_env(data: Path, **settings: str) -> dict[str, str]:
@@ -238,22 +244,27 @@ def our_env(data: Path, **settings: str) -> dict[str, str]:
     return env
 
 
-def uvicorn(port: int, workers: int) -> list[str]:
+def kg_serve(port: int, workers: int) -> list[str]:
+    """Our server as users start it: ``kg serve`` (its supervisor and ``workers`` workers)."""
     return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
+        str(BIN / "kg"), "serve", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def pyoxigraph_peak_mb(dump: Path) -> float:
+    """Peak memory of pyoxigraph alone holding ``dump`` in memory: the memory target's base."""
+    script = (
+        "import resource, sys, pyoxigraph\n"
+        "store = pyoxigraph.Store()\n"
+        "store.bulk_load(path=sys.argv[1], format=pyoxigraph.RdfFormat.N_QUADS)\n"
+        "store.query('SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }')\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(dump)], check=True, capture_output=True, text=True
+    )
+    return int(done.stdout.split()[-1]) / 1024
 
 
 def dump_dataset(data: Path, output: Path) -> int:
@@ -302,12 +313,12 @@ def run_size(triples: int, args: argparse.Namespace, work: Path) -> tuple[int, d
         url = f"http://127.0.0.1:{port}/query"
         measure_queries(url, result, repeats=args.repeats, cap=args.cap)
         result.throughput = measure_throughput(url, cap=args.cap)
-        result.peak_rss_mb = memory.stop()
+        result.peak_mb = memory.stop()
         if "remote" in args.systems:
             ours = free_port()
             results["ours: remote"] = Result()
             serve_and_measure(
-                uvicorn(ours, args.workers),
+                kg_serve(ours, args.workers),
                 f"http://127.0.0.1:{ours}/sparql",
                 env=our_env(
                     data, KG_STORE=f"sparql+http://127.0.0.1:{port}/query", KG_QUERY_TIMEOUT=cap
@@ -325,7 +336,7 @@ def run_size(triples: int, args: argparse.Namespace, work: Path) -> tuple[int, d
         results["ours: oxigraph"] = result = Result()
         url = f"http://127.0.0.1:{ours}/sparql"
         serve_and_measure(
-            uvicorn(ours, args.workers),
+            kg_serve(ours, args.workers),
             url,
             env=env,
             log=work / "ours-oxigraph.log",
@@ -335,7 +346,7 @@ def run_size(triples: int, args: argparse.Namespace, work: Path) -> tuple[int, d
         # a restart on unchanged data reopens the store on disk
         started = time.perf_counter()
         with running(
-            uvicorn(ours, args.workers), env=env, log=work / "ours-restart.log"
+            kg_serve(ours, args.workers), env=env, log=work / "ours-restart.log"
         ) as process:
             if wait_ready(url, process, limit=args.load_limit) is not None:
                 result.restart_seconds = time.perf_counter() - started
@@ -344,7 +355,7 @@ def run_size(triples: int, args: argparse.Namespace, work: Path) -> tuple[int, d
         ours = free_port()
         results["ours: memory"] = Result()
         serve_and_measure(
-            uvicorn(ours, args.workers),
+            kg_serve(ours, args.workers),
             f"http://127.0.0.1:{ours}/sparql",
             env=our_env(data, KG_STORE="memory", KG_QUERY_TIMEOUT=cap),
             log=work / "ours-memory.log",
@@ -386,7 +397,9 @@ def _cell(
     return text
 
 
-def table(triples: int, quads: int, results: dict[str, Result]) -> str:
+def table(
+    triples: int, quads: int, results: dict[str, Result], *, alone: float | None = None
+) -> str:
     names = list(results)
     reference = results.get("oxigraph serve", Result())
     lines = [
@@ -425,10 +438,17 @@ def table(triples: int, quads: int, results: dict[str, Result]) -> str:
         + " |"
     )
     lines.append(
-        "| peak RSS (process tree) | "
-        + " | ".join(_cell(results[n].peak_rss_mb, reference.peak_rss_mb, unit="MB") for n in names)
+        "| peak memory (PSS of the process tree) | "
+        + " | ".join(_cell(results[n].peak_mb, reference.peak_mb, unit="MB") for n in names)
         + " |"
     )
+    if alone:
+        lines.append(
+            "| peak memory vs pyoxigraph alone in memory "
+            f"({alone:.1f} MB) | "
+            + " | ".join(_cell(results[n].peak_mb, alone, unit="MB") for n in names)
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -453,7 +473,8 @@ def main() -> None:
     ]
     for triples in args.triples:
         quads, results = run_size(triples, args, work)
-        sections.append(table(triples, quads, results))
+        alone = pyoxigraph_peak_mb(work / f"bench-{triples}.nq")
+        sections.append(table(triples, quads, results, alone=alone))
         args.output.write_text("\n".join(sections), encoding="utf-8")
         print(sections[-1], flush=True)
 

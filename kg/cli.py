@@ -7,10 +7,10 @@ problems, 2 unusable input (a missing file, a syntax error in a query, a bad opt
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 from pydantic import ValidationError
@@ -38,7 +38,7 @@ GRAPH_FORMATS = {
 
 def _settings(args: argparse.Namespace) -> Settings:
     """Settings from the environment, with every flag the user gave taking precedence."""
-    overrides = {
+    overrides: dict[str, Any] = {
         key: tuple(value) if isinstance(value, list) else value
         for key, value in vars(args).items()
         if key in Settings.model_fields and value is not None
@@ -193,22 +193,9 @@ def _cmd_push(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from kg.serving import serve
 
-    settings = _settings(args)
-    # Each uvicorn worker builds its own Settings from the environment: hand ours on through it.
-    for key, value in settings.model_dump(exclude_none=True).items():
-        if isinstance(value, tuple | list):
-            value = os.pathsep.join(str(item) for item in value)
-        os.environ[f"KG_{key.upper()}"] = str(value)
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=args.log_level,
-    )
+    serve(_settings(args), log_level=args.log_level)
     return EXIT_OK
 
 
@@ -263,7 +250,13 @@ def _parser() -> argparse.ArgumentParser:
     countries.add_argument("--output", type=Path, help="default: data/countries.ttl")
     countries.set_defaults(run=_cmd_countries)
 
-    serve = commands.add_parser("serve", help="serve SPARQL, linked data and pages over HTTP")
+    serve = commands.add_parser(
+        "serve",
+        help="serve SPARQL, linked data and pages over HTTP",
+        description="Serve SPARQL, linked data and pages over HTTP. SIGHUP reloads the data (each "
+        "worker is replaced by one that has loaded it; broken data leaves the old ones serving); "
+        "SIGTERM or Ctrl-C drains the requests in flight, then stops.",
+    )
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int, help="uvicorn worker processes")

@@ -87,7 +87,7 @@ def check_ontology(paths: Sequence[Path]) -> ReasonerReport:
 
 def _run_hermit(graph: Graph) -> tuple[bool, list[str]]:
     """(consistent, sorted IRIs of unsatisfiable classes) for ``graph``, which has no imports."""
-    import owlready2  # imported here: it sets up a default SQLite world when first imported
+    import owlready2  # type: ignore[import-untyped]  # imported here: it sets up a SQLite world
 
     world = owlready2.World()
     try:

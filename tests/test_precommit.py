@@ -160,11 +160,12 @@ def test_workflow_runs_tests_validation_sarif_and_diff_on_pull_requests() -> Non
     runs = [step["run"] for step in steps if "run" in step]
     base = '"origin/${{ github.base_ref }}"'
     assert "make test" in runs
+    assert "make lint" in runs
     assert any(f"kg validate --changed-since {base} --format github" in r for r in runs)
     assert any(f"kg validate --changed-since {base} --format sarif" in r for r in runs)
     assert any(f"kg diff {base} > kg-diff.md" in r for r in runs)
     # The steps only meaningful on a pull request are guarded, and run even after a failure.
-    for step in steps[3:]:
+    for step in steps[4:]:
         assert "github.event_name == 'pull_request'" in step["if"], step["name"]
     assert job["permissions"]["security-events"] == "write"
     assert job["permissions"]["pull-requests"] == "write"

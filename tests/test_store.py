@@ -56,7 +56,7 @@ def test_reopen_on_unchanged_data_does_not_parse_again(
     settings = copy_settings.model_copy(update={"store_path": tmp_path / "store"})
     first = build_store(settings)
     assert isinstance(first, OxigraphStore) and not first.reopened
-    marker = json.loads((tmp_path / "store" / MARKER).read_text())
+    marker = json.loads((tmp_path / "store" / first.version / MARKER).read_text())
     assert marker["version"] == first.version
     first.close()
 
@@ -77,8 +77,31 @@ def test_reopen_on_unchanged_data_does_not_parse_again(
     rebuilt = build_store(settings)
     assert isinstance(rebuilt, OxigraphStore) and not rebuilt.reopened
     assert rebuilt.version != first.version
-    assert json.loads((tmp_path / "store" / MARKER).read_text())["version"] == rebuilt.version
+    marker = json.loads((tmp_path / "store" / rebuilt.version / MARKER).read_text())
+    assert marker["version"] == rebuilt.version
+    # The version nobody holds open any more was removed when the new one was built.
+    assert sorted(p.name for p in (tmp_path / "store").iterdir() if p.is_dir()) == [rebuilt.version]
     rebuilt.close()
+
+
+def test_a_reload_builds_beside_the_version_still_being_served(
+    copy_settings: Settings, tmp_path: Path
+) -> None:
+    settings = copy_settings.model_copy(update={"store_path": tmp_path / "store"})
+    serving = build_store(settings)
+    data = settings.data_dir / "sources.ttl"
+    data.write_text(data.read_text() + "\n# an edit\n")
+    reloaded = build_store(settings)
+    assert reloaded.version != serving.version
+    # The old version is still open (another worker serves it): it stays, and still answers.
+    assert (tmp_path / "store" / serving.version / MARKER).exists()
+    assert bool(serving.query("ASK { ?a a <https://w3id.org/scicoop/ontology#Actor> }"))
+    serving.close()
+    again = build_store(settings)  # any later open removes what nobody holds any more
+    assert again.reopened
+    assert sorted(p.name for p in (tmp_path / "store").iterdir() if p.is_dir()) == [again.version]
+    reloaded.close()
+    again.close()
 
 
 def test_a_store_that_failed_to_build_is_not_reopened(
@@ -91,7 +114,7 @@ def test_a_store_that_failed_to_build_is_not_reopened(
         build_store(settings)
     assert str(caught.value).startswith(f"{broken}:")
     assert caught.value.line == len(broken.read_text().splitlines())
-    assert not (tmp_path / "store" / MARKER).exists()
+    assert not list((tmp_path / "store").glob(f"*/{MARKER}"))
 
 
 def _write(path: Path, text: str) -> Path:

@@ -48,6 +48,32 @@ class LiveServer:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def ready_everywhere(
+        self, *, version: str | None = None, changed_from: str | None = None
+    ) -> dict[str, object]:
+        """Wait for 20 successive 200s from ``/ready`` [all for ``version``, or all for another
+        version than ``changed_from``]; the last answer.
+
+        With several workers each loads on its own, so one 200 does not mean all are ready.
+        """
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"the server exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                answers = [httpx.get(self.url + "/ready", timeout=5) for _ in range(20)]
+            except httpx.TransportError:
+                answers = []
+            if answers and all(
+                a.status_code == 200
+                and version in (None, a.json()["version"])
+                and a.json()["version"] != changed_from
+                for a in answers
+            ):
+                return answers[-1].json()  # type: ignore[no-any-return]
+            time.sleep(0.3)
+        pytest.fail(f"not ready (version {version}) within {READY_TIMEOUT} s:\n{self.log()}")
+
 
 def fixture_env(**overrides: str) -> dict[str, str]:
     """Environment for a server over the test graph; ``overrides`` are extra ``KG_*`` values."""
@@ -72,6 +98,7 @@ def live_server(
     command = [
         sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port),
+        "--http", "api.limits:BoundedHttpToolsProtocol",
     ]  # fmt: skip
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
@@ -103,6 +130,47 @@ def _wait_ready(server: LiveServer, path: str) -> None:
             pass
         time.sleep(0.2)
     pytest.fail(f"{server.url}{path} did not answer 200 within {READY_TIMEOUT} s:\n{server.log()}")
+
+
+@contextmanager
+def kg_serve(log_dir: Path, *arguments: str, **overrides: str) -> Iterator[LiveServer]:
+    """``kg [arguments] serve --port P`` as an operator runs it (supervisor and workers).
+
+    Ready means 20 successive ``/ready`` probes answered 200: each worker loads on its own.
+    On exit it is sent SIGTERM (unless already stopped) and waited for.
+    """
+    port = free_port()
+    log_path = log_dir / f"kg-serve-{port}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    env.update(overrides)
+    serve_at = arguments.index("serve") + 1 if "serve" in arguments else len(arguments)
+    command = [
+        str(Path(sys.executable).with_name("kg")),
+        *arguments[:serve_at], *([] if "serve" in arguments else ["serve"]),
+        "--port", str(port), *arguments[serve_at:],
+    ]  # fmt: skip
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", log_path, process)
+    try:
+        server.ready_everywhere()
+        yield server
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def start_kg_serve() -> object:
+    """:func:`kg_serve` itself, for tests of the process model (signals, workers)."""
+    return kg_serve
 
 
 @pytest.fixture(scope="session")

@@ -5,18 +5,11 @@ The questions are the ones a reader of the essay asks; each answer comes with it
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
-
-from kg.settings import PROJECT_ROOT
 
 PREFIXES = """
 PREFIX id:      <https://w3id.org/scicoop/id/>
@@ -27,45 +20,12 @@ PREFIX prov:    <http://www.w3.org/ns/prov#>
 """
 pytestmark = pytest.mark.integration
 
-READY_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``kg serve --port P --workers 2`` over the shipped ontology and data."""
-    port = free_port()
-    kg = Path(sys.executable).with_name("kg")
-    log_path = tmp_path_factory.mktemp("kg-serve") / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(kg), "serve", "--port", str(port), "--workers", "2"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"kg serve exited with {process.returncode}:\n{log_path.read_text()}")
-            # Each worker loads the graph itself: ready means every probe, on any worker, says so.
-            try:
-                if all(httpx.get(url + "/ready", timeout=2).status_code == 200 for _ in range(20)):
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"kg serve not ready in {READY_TIMEOUT} s:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield url + "/sparql"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def endpoint(tmp_path_factory: pytest.TempPathFactory, start_kg_serve: Any) -> Iterator[str]:
+    """``kg serve --workers 2`` over the shipped ontology and data."""
+    with start_kg_serve(tmp_path_factory.mktemp("kg-serve"), "serve", "--workers", "2") as server:
+        yield server.url + "/sparql"
 
 
 def _rows(endpoint: str, query: str) -> list[dict[str, str]]:

@@ -1,0 +1,41 @@
+"""Each graph version remembers the queries it vetted, and never a refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from api.deps import CACHED_QUERY_CHARS, Graph
+from kg.query_errors import QueryRefused
+from kg.settings import Settings
+from kg.store import build_store
+
+
+@pytest.fixture
+def graph(settings: Settings) -> Iterator[Graph]:
+    store = build_store(settings, on_disk=False)
+    runner = store.executor(settings)
+    yield Graph(store=store, executor=runner)
+    runner.close()
+    store.close()
+
+
+def test_a_query_asked_again_is_not_vetted_again(graph: Graph) -> None:
+    query = "SELECT ?s WHERE { ?s a ?type } LIMIT 3"
+    first = graph.prepare(query)
+    assert graph.prepare(query) is first
+    assert graph.prepare(query + " ") is not first
+
+
+def test_a_refusal_is_raised_every_time(graph: Graph) -> None:
+    update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }"
+    for _ in range(2):
+        with pytest.raises(QueryRefused):
+            graph.prepare(update)
+
+
+def test_long_queries_are_vetted_but_not_kept(graph: Graph) -> None:
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + "x" * CACHED_QUERY_CHARS
+    assert graph.prepare(query) == graph.prepare(query)
+    assert graph.prepare(query) is not graph.prepare(query)
