@@ -35,6 +35,7 @@ import socket
 import string
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -669,7 +670,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--json", metavar="PATH", help="also write the JSON report here (- for stdout)"
     )
     parser.add_argument(
-        "--log", type=Path, default=Path("load-kg-serve.log"), help="started server's log"
+        "--log",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "scicoop-load-kg-serve.log",
+        help="the started server's log (default: in the temporary folder)",
     )
     args = parser.parse_args(argv)
     if args.concurrency < 1 or args.workers < 1:
