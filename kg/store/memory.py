@@ -21,11 +21,8 @@ from rdflib.plugins.sparql.processor import SPARQLResult, prepareQuery
 from rdflib.plugins.sparql.sparql import QueryContext, SPARQLError
 from rdflib.term import Identifier, Variable
 
-from kg.formats import Format
-from kg.query_errors import QueryFailed
 from kg.settings import Settings
-from kg.sparql import PARSER_LOCK, PreparedQuery
-from kg.store.answers import write_answer
+from kg.sparql import PARSER_LOCK
 from kg.store.base import QueryResult, QueryRunner
 from kg.store.files import data_version, load_any, serving_paths
 
@@ -115,38 +112,18 @@ class MemoryStore:
         """Threads of this process, with the limits :mod:`kg.store.threaded` describes."""
         from kg.store.threaded import ThreadedRunner
 
-        limit = settings.result_limit
-
-        def answer(
-            prepared: PreparedQuery,
-            fmt: Format,
-            dataset: tuple[tuple[str, ...], tuple[str, ...]] | None,
-        ) -> bytes:
-            graphs: dict[str, list[pyoxigraph.NamedNode]] = {}
-            if dataset is not None:
-                graphs["default_graph"] = [pyoxigraph.NamedNode(iri) for iri in dataset[0]]
-                graphs["named_graphs"] = [pyoxigraph.NamedNode(iri) for iri in dataset[1]]
-            try:
-                # No local holds the answer: it must be dropped by this thread (see answers.py).
-                return write_answer(self.query(prepared.text, **graphs), fmt, limit=limit)  # type: ignore[arg-type]
-            except (
+        return ThreadedRunner.over(
+            self.query,
+            settings,
+            failures=(
                 SPARQLError,
                 ValueError,
                 TypeError,
                 KeyError,
                 NotImplementedError,
                 RecursionError,
-            ) as error:
-                raise QueryFailed(f"the query failed in rdflib: {error}") from None
-
-        return ThreadedRunner(
-            answer,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            max_queue=settings.query_queue,
-            heavy_workers=settings.heavy_workers,
-            heavy_queue=settings.heavy_queue,
-            light_budget=settings.light_budget,
+            ),
+            engine="rdflib",
         )
 
     def close(self) -> None:

@@ -27,13 +27,9 @@ import pyoxigraph
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.formats import Format
 from kg.inference import materialise_in_store
 from kg.loading import inferred_graph_iri
-from kg.query_errors import QueryFailed, QuerySyntaxError
 from kg.settings import Settings
-from kg.sparql import PreparedQuery
-from kg.store.answers import write_answer
 from kg.store.base import QueryResult, QueryRunner
 from kg.store.files import data_version, load_into, rdf_files, serving_paths
 
@@ -121,32 +117,8 @@ class InMemoryOxigraphStore(OxigraphStore):
         """Threads of this process (see :mod:`kg.store.threaded` for what that cannot stop)."""
         from kg.store.threaded import ThreadedRunner
 
-        limit = settings.result_limit
-
-        def answer(
-            prepared: PreparedQuery,
-            fmt: Format,
-            dataset: tuple[tuple[str, ...], tuple[str, ...]] | None,
-        ) -> bytes:
-            graphs: dict[str, list[pyoxigraph.NamedNode]] = {}
-            if dataset is not None:
-                graphs["default_graph"] = [pyoxigraph.NamedNode(iri) for iri in dataset[0]]
-                graphs["named_graphs"] = [pyoxigraph.NamedNode(iri) for iri in dataset[1]]
-            try:
-                return write_answer(self.query(prepared.text, **graphs), fmt, limit=limit)  # type: ignore[arg-type]
-            except SyntaxError as error:
-                raise QuerySyntaxError(str(error)) from None
-            except (OSError, RuntimeError, ValueError) as error:
-                raise QueryFailed(f"the query failed: {error}") from None
-
-        return ThreadedRunner(
-            answer,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            max_queue=settings.query_queue,
-            heavy_workers=settings.heavy_workers,
-            heavy_queue=settings.heavy_queue,
-            light_budget=settings.light_budget,
+        return ThreadedRunner.over(
+            self.query, settings, failures=(OSError, RuntimeError, ValueError), engine="Oxigraph"
         )
 
     def close(self) -> None:

@@ -19,7 +19,8 @@ import asyncio
 import contextlib
 import hashlib
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,10 +32,10 @@ from rdflib.plugins.sparql.parser import parseQuery
 
 from kg.formats import Format
 from kg.queries import load_query
-from kg.query_cost import TooManyHeavyQueries
-from kg.query_errors import Overloaded, QueryFailed, QuerySyntaxError, QueryTimeout
+from kg.query_errors import QueryFailed, QuerySyntaxError, QueryTimeout
 from kg.settings import Settings
 from kg.sparql import PARSER_LOCK, PreparedQuery
+from kg.store.admission import Admission
 from kg.store.answers import check_format, dataset_for, write_answer
 from kg.store.base import QueryResult, QueryRunner
 
@@ -161,6 +162,7 @@ class RemoteStore:
             max_queue=settings.query_queue,
             heavy_workers=settings.heavy_workers,
             heavy_queue=settings.heavy_queue,
+            light_budget=settings.light_budget,
         )
 
     def close(self) -> None:
@@ -195,8 +197,8 @@ def _ask(
 class RemoteRunner:
     """Forwards vetted queries to the remote store, ``workers`` at a time, under the deadline.
 
-    Heavy queries (:mod:`kg.query_cost`) hold at most ``heavy_workers`` of those places (by
-    default all but one), and ``heavy_queue`` more may wait; past that they are refused.
+    Heavy queries hold at most ``heavy_workers`` of those places (by default all but one); see
+    :class:`kg.store.admission.Admission`.
     """
 
     def __init__(
@@ -209,18 +211,19 @@ class RemoteRunner:
         max_queue: int,
         heavy_workers: int | None = None,
         heavy_queue: int = 4,
+        light_budget: float = 1.0,
     ) -> None:
         self._store = store
-        self._workers = workers
         self._timeout = timeout
         self._limit = result_limit
-        self._max_queue = max_queue
-        self._heavy_workers = max(1, workers - 1) if heavy_workers is None else heavy_workers
-        self._heavy_queue = heavy_queue
-        self._waiting = 0
-        self._heavy_waiting = 0
-        self._slots: asyncio.Semaphore | None = None
-        self._heavy_slots: asyncio.Semaphore | None = None
+        self._admission = Admission(
+            workers=workers,
+            max_queue=max_queue,
+            timeout=timeout,
+            heavy_workers=heavy_workers,
+            heavy_queue=heavy_queue,
+            light_budget=light_budget,
+        )
         self._client: httpx.AsyncClient | None = None
         self._closed = False
 
@@ -237,22 +240,17 @@ class RemoteRunner:
             raise QueryFailed("the query runner is closed")
         check_format(prepared, result_format)
         dataset = dataset_for(prepared, default_graphs, named_graphs) or self._store._union()
-        if self._slots is None:  # created here so they belong to the running loop
-            self._slots = asyncio.Semaphore(self._workers)
-            self._heavy_slots = asyncio.Semaphore(self._heavy_workers)
+        if self._client is None:  # created here so it belongs to the running loop
             self._client = httpx.AsyncClient(timeout=None)
-        assert self._heavy_slots is not None
-        heavy_full = self._heavy_slots.locked() and self._heavy_waiting >= self._heavy_queue
-        if prepared.heavy and heavy_full:
-            raise TooManyHeavyQueries(
-                limit=self._heavy_workers, waiting=self._heavy_waiting, cost=prepared.cost
-            )
-        if self._slots.locked() and self._waiting >= self._max_queue:
-            raise Overloaded(waiting=self._waiting)
+        started = time.monotonic()
         try:
             async with asyncio.timeout(self._timeout):
-                async with self._place(heavy=prepared.heavy):
+                leave = await self._admission.enter(prepared)
+                try:
                     response = await self._post(prepared, dataset)
+                finally:
+                    leave()
+                    self._admission.finished(prepared, time.monotonic() - started)
                 loop = asyncio.get_running_loop()
                 # Parsed and written in one thread: pyoxigraph's results may not cross threads.
                 return await loop.run_in_executor(None, self._rewrite, response, result_format)
@@ -260,30 +258,6 @@ class RemoteRunner:
             raise QueryTimeout(timeout=self._timeout) from None
         except (OSError, SyntaxError) as error:
             raise QueryFailed(f"unreadable answer from the remote store: {error}") from None
-
-    @contextlib.asynccontextmanager
-    async def _place(self, *, heavy: bool) -> AsyncIterator[None]:
-        """A place in the heavy lane (heavy queries only), then one of the ``workers`` places."""
-        assert self._slots is not None and self._heavy_slots is not None
-        if heavy:
-            self._heavy_waiting += 1
-            try:
-                await self._heavy_slots.acquire()
-            finally:
-                self._heavy_waiting -= 1
-        try:
-            self._waiting += 1
-            try:
-                await self._slots.acquire()
-            finally:
-                self._waiting -= 1
-            try:
-                yield
-            finally:
-                self._slots.release()
-        finally:
-            if heavy:
-                self._heavy_slots.release()
 
     def _rewrite(self, response: httpx.Response, result_format: Format) -> bytes:
         media_type = response.headers.get("content-type", "")

@@ -8,9 +8,7 @@ ones are refused (``Overloaded``) rather than piling up. Use the ``oxigraph`` ba
 whose queries run in killable worker processes, where clients are not trusted.
 
 Heavy queries (:mod:`kg.query_cost`) hold at most ``heavy_workers`` of the threads (by default all
-but one) and ``heavy_queue`` more may wait; past that they are refused (``TooManyHeavyQueries``),
-so runaway heavy queries leave a thread to the light ones. A query that looked light but ran past
-``light_budget`` seconds is remembered as heavy.
+but one), so runaway heavy queries leave a thread to the light ones (:mod:`kg.store.admission`).
 """
 
 from __future__ import annotations
@@ -20,11 +18,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import pyoxigraph
+
 from kg.formats import Format
-from kg.query_cost import Cost, SlowQueries, TooManyHeavyQueries
-from kg.query_errors import Overloaded, QueryFailed, QueryTimeout
+from kg.query_errors import QueryFailed, QuerySyntaxError, QueryTimeout
+from kg.settings import Settings
 from kg.sparql import PreparedQuery
-from kg.store.answers import check_format, dataset_for
+from kg.store.admission import Admission
+from kg.store.answers import check_format, dataset_for, write_answer
+from kg.store.base import QueryResult
 
 __all__ = ["ThreadedRunner", "Answer"]
 
@@ -35,7 +37,8 @@ Answer = Callable[[PreparedQuery, Format, tuple[tuple[str, ...], tuple[str, ...]
 class ThreadedRunner:
     """Runs ``answer`` in up to ``workers`` threads; ``max_queue`` more may wait for one.
 
-    Heavy queries use at most ``heavy_workers`` of them (default ``workers - 1``, at least 1).
+    Heavy queries use at most ``heavy_workers`` of them (default ``workers - 1``, at least 1);
+    see :class:`kg.store.admission.Admission`.
     """
 
     def __init__(
@@ -49,28 +52,61 @@ class ThreadedRunner:
         heavy_queue: int = 4,
         light_budget: float = 1.0,
     ) -> None:
-        heavy_workers = max(1, workers - 1) if heavy_workers is None else heavy_workers
-        if workers < 1 or timeout <= 0 or max_queue < 0 or heavy_queue < 0 or light_budget <= 0:
-            raise ValueError(
-                "workers >= 1, timeout > 0, max_queue >= 0, heavy_queue >= 0 and "
-                "light_budget > 0 are required"
-            )
-        if not 1 <= heavy_workers <= workers:
-            raise ValueError(f"heavy_workers must be between 1 and {workers}, not {heavy_workers}")
+        self._admission = Admission(
+            workers=workers,
+            max_queue=max_queue,
+            timeout=timeout,
+            heavy_workers=heavy_workers,
+            heavy_queue=heavy_queue,
+            light_budget=light_budget,
+        )
         self._answer = answer
         self._timeout = timeout
-        self._max_queue = max_queue
-        self._slots: asyncio.Semaphore | None = None
-        self._heavy_slots: asyncio.Semaphore | None = None
-        self._workers = workers
-        self._heavy_workers = heavy_workers
-        self._heavy_queue = heavy_queue
-        self._light_budget = light_budget
-        self._slow = SlowQueries()
-        self._waiting = 0
-        self._heavy_waiting = 0
         self._closed = False
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kg-query")
+
+    @classmethod
+    def over(
+        cls,
+        query: Callable[..., QueryResult],
+        settings: Settings,
+        *,
+        failures: tuple[type[Exception], ...],
+        engine: str,
+    ) -> ThreadedRunner:
+        """A runner over a store's blocking ``query(text, default_graph=, named_graphs=)``.
+
+        Its ``failures`` are answered as QueryFailed naming ``engine``, SyntaxError as
+        QuerySyntaxError; the limits come from ``settings``.
+        """
+        limit = settings.result_limit
+
+        def answer(
+            prepared: PreparedQuery,
+            fmt: Format,
+            dataset: tuple[tuple[str, ...], tuple[str, ...]] | None,
+        ) -> bytes:
+            graphs: dict[str, list[pyoxigraph.NamedNode]] = {}
+            if dataset is not None:
+                graphs["default_graph"] = [pyoxigraph.NamedNode(iri) for iri in dataset[0]]
+                graphs["named_graphs"] = [pyoxigraph.NamedNode(iri) for iri in dataset[1]]
+            try:
+                # No local holds the answer: it must be dropped by this thread (see answers.py).
+                return write_answer(query(prepared.text, **graphs), fmt, limit=limit)
+            except SyntaxError as error:
+                raise QuerySyntaxError(str(error)) from None
+            except failures as error:
+                raise QueryFailed(f"the query failed in {engine}: {error}") from None
+
+        return cls(
+            answer,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            max_queue=settings.query_queue,
+            heavy_workers=settings.heavy_workers,
+            heavy_queue=settings.heavy_queue,
+            light_budget=settings.light_budget,
+        )
 
     async def run(
         self,
@@ -85,63 +121,22 @@ class ThreadedRunner:
             raise QueryFailed("the query runner is closed")
         check_format(prepared, result_format)
         dataset = dataset_for(prepared, default_graphs, named_graphs)
-        if self._slots is None:  # created here so they belong to the running loop
-            self._slots = asyncio.Semaphore(self._workers)
-            self._heavy_slots = asyncio.Semaphore(self._heavy_workers)
-        slots = self._slots
-        heavy = prepared.heavy or prepared.text in self._slow
-        lane = await self._enter_heavy_lane(prepared.cost) if heavy else None
-        try:
-            if slots.locked() and self._waiting >= self._max_queue:
-                raise Overloaded(waiting=self._waiting)
-            self._waiting += 1
-            try:
-                await slots.acquire()
-            finally:
-                self._waiting -= 1
-        except BaseException:
-            if lane is not None:
-                lane.release()
-            raise
+        leave = await self._admission.enter(prepared)
         loop = asyncio.get_running_loop()
         started = time.monotonic()
         future = loop.run_in_executor(self._threads, self._answer, prepared, result_format, dataset)
-        # Slots are freed when the thread is, not at the deadline (see the module docstring).
-        future.add_done_callback(lambda _: slots.release())
-        if lane is not None:
-            future.add_done_callback(lambda _: lane.release())
-        else:
-            future.add_done_callback(lambda _: self._note(prepared, started))
+
+        def done(_: object) -> None:
+            # The place is freed when the thread is, not at the deadline (see the docstring).
+            leave()
+            self._admission.finished(prepared, time.monotonic() - started)
+
+        future.add_done_callback(done)
         try:
             return await asyncio.wait_for(asyncio.shield(future), self._timeout)
         except TimeoutError:
             future.add_done_callback(_consume)
             raise QueryTimeout(timeout=self._timeout) from None
-
-    async def _enter_heavy_lane(self, cost: Cost) -> asyncio.Semaphore:
-        """Take a heavy slot, waiting one deadline at most; the semaphore to release."""
-        lane = self._heavy_slots
-        assert lane is not None
-        if lane.locked() and self._heavy_waiting >= self._heavy_queue:
-            raise TooManyHeavyQueries(
-                limit=self._heavy_workers, waiting=self._heavy_waiting, cost=cost
-            )
-        self._heavy_waiting += 1
-        try:
-            async with asyncio.timeout(self._timeout):
-                await lane.acquire()
-        except TimeoutError:
-            raise TooManyHeavyQueries(
-                limit=self._heavy_workers, waiting=self._heavy_waiting - 1, cost=cost
-            ) from None
-        finally:
-            self._heavy_waiting -= 1
-        return lane
-
-    def _note(self, prepared: PreparedQuery, started: float) -> None:
-        """Remember a light-looking query that ran past the light budget (or its deadline)."""
-        if time.monotonic() - started > self._light_budget:
-            self._slow.remember(prepared.text)
 
     def close(self) -> None:
         """Stop taking queries; threads still running finish on their own."""
