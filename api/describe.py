@@ -110,7 +110,8 @@ def similar(store: Store, wanted: str, *, under: str, limit: int = 5) -> list[tu
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(wanted)  # difflib caches details of the second sequence: the fixed one
     scores: dict[str, float] = {}
-    for iri, candidates, _ in _names(_Version(store), under):
+    names = _names(_Version(store), under)
+    for iri, (candidates, _) in names.items():
         for candidate in candidates:
             matcher.set_seq1(candidate)
             if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
@@ -118,9 +119,8 @@ def similar(store: Store, wanted: str, *, under: str, limit: int = 5) -> list[tu
             score = matcher.ratio()
             if score >= max(SIMILAR, scores.get(iri, 0.0)):
                 scores[iri] = score
-    names = {iri: name for iri, _, name in _names(_Version(store), under)}
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return [(iri, names[iri]) for iri, _ in ranked[:limit]]
+    return [(iri, names[iri][1]) for iri, _ in ranked[:limit]]
 
 
 #: The least difflib ratio for a name to count as similar.
@@ -141,8 +141,8 @@ class _Version:
 
 
 @lru_cache(maxsize=4)
-def _names(key: _Version, under: str) -> tuple[tuple[str, tuple[str, ...], str], ...]:
-    """(iri, lower-cased slug and labels, English label or else any) of each thing ``under``."""
+def _names(key: _Version, under: str) -> dict[str, tuple[tuple[str, ...], str]]:
+    """iri -> (lower-cased slug and labels, English label or else any) of each thing ``under``."""
     candidates: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for row in select(key.store, "labelled_things"):
@@ -154,7 +154,7 @@ def _names(key: _Version, under: str) -> tuple[tuple[str, tuple[str, ...], str],
         candidates[iri].append(label.value.lower())
         if iri not in names or label_is_english(label):
             names[iri] = label.value
-    return tuple((iri, tuple(candidates[iri]), names[iri]) for iri in candidates)
+    return {iri: (tuple(candidates[iri]), names[iri]) for iri in candidates}
 
 
 def label_is_english(term: Term) -> bool:
