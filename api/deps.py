@@ -5,10 +5,10 @@ Handlers ask for these through ``Annotated`` aliases; nothing here reads the env
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache, partial
+from threading import Lock
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -42,19 +42,33 @@ class Graph:
     executor: QueryRunner
     #: When this version was loaded: the Last-Modified of every answer drawn from it.
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
-    _prepared: Callable[[str], PreparedQuery] = field(init=False, repr=False)
+    # Vetting parses a query twice (rdflib and Oxigraph): milliseconds a cache hit skips.
+    # Refusals are not cached; neither are long queries, so the cache stays small.
+    _prepared: OrderedDict[str, PreparedQuery] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )
+    _lock: Lock = field(default_factory=Lock, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        # Vetting parses a query twice (rdflib and Oxigraph): milliseconds a cache hit skips.
-        # Refusals are not cached; neither are long queries, so the cache stays small.
-        vet = partial(prepare, named_graphs=self.named_graphs)
-        self._prepared = lru_cache(maxsize=PREPARED_QUERIES)(vet)
+    def cached(self, query: str) -> PreparedQuery | None:
+        """``query`` as vetted earlier, or None: cheap enough to ask on the event loop."""
+        with self._lock:
+            prepared = self._prepared.get(query)
+            if prepared is not None:
+                self._prepared.move_to_end(query)
+            return prepared
 
     def prepare(self, query: str) -> PreparedQuery:
         """``query`` vetted against this version (see :func:`kg.sparql.prepare`), cached."""
-        if len(query) > CACHED_QUERY_CHARS:
-            return prepare(query, named_graphs=self.named_graphs)
-        return self._prepared(query)
+        prepared = self.cached(query)
+        if prepared is not None:
+            return prepared
+        prepared = prepare(query, named_graphs=self.named_graphs)
+        if len(query) <= CACHED_QUERY_CHARS:
+            with self._lock:
+                self._prepared[query] = prepared
+                if len(self._prepared) > PREPARED_QUERIES:
+                    self._prepared.popitem(last=False)
+        return prepared
 
     @property
     def version(self) -> str:
@@ -79,21 +93,23 @@ def _service(request: Request) -> Service:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return _service(request).settings
 
 
-def _graph(request: Request) -> Graph:
+async def _graph(request: Request) -> Graph:
     service = _service(request)
     if service.graph is None:
         raise GraphNotReady(service.load_error or "the graph is still loading")
     return service.graph
 
 
-def _metrics(request: Request) -> Metrics:
+async def _metrics(request: Request) -> Metrics:
     return _service(request).metrics
 
 
+# The dependencies are ``async def`` though they never await: FastAPI runs a plain ``def`` one in
+# a thread, and three thread hand-overs cost a light query a third of its time.
 SettingsDep = Annotated[Settings, Depends(_settings)]
 GraphDep = Annotated[Graph, Depends(_graph)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]

@@ -35,6 +35,9 @@ async def prepare_query(
     query: str, *, graph: Graph, metrics: Metrics, client: str = "-"
 ) -> PreparedQuery:
     """Check the length, parse and vet ``query``; refusals are counted, logged and re-raised."""
+    prepared = graph.cached(query)
+    if prepared is not None:
+        return prepared  # no thread hand-over: a light query's answer takes about as long
     try:
         check_query_length(query)
         # Parsing a large query is CPU work: keep it off the event loop too.

@@ -2,8 +2,9 @@
 
 Neither engine can stop a running query: pyoxigraph has no timeout, ignores SIGALRM, and aborts
 the whole process when memory runs out. So each query runs in a worker process that opens the
-store read-only once; past the deadline the worker is killed and replaced, and the serving
-process, which only waits on a pipe off its event loop, goes on answering other clients.
+store read-only once (:mod:`kg.query_worker`); past the deadline the worker is killed and
+replaced, and the serving process, which waits for the pipe with a reader on its event loop,
+goes on answering other clients.
 
 Queries take one of two lanes (:mod:`kg.query_cost` tells which). ``heavy_workers`` of the
 workers (all but one, by default) form the heavy lane: a heavy query runs only there, so however
@@ -20,27 +21,20 @@ that slipped past :mod:`kg.sparql` could reach no host.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 import multiprocessing
 import os
-import re
-import resource
 import signal
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-import pyoxigraph
-
-from kg.formats import FORMATS, CannotWrite, Format, by_name
+from kg.formats import CannotWrite, Format, by_name
 from kg.query_cost import Cost, SlowQueries, TooManyHeavyQueries
 from kg.query_errors import (
-    NotAcceptable,
     Overloaded,
     QueryFailed,
     QuerySyntaxError,
@@ -48,8 +42,9 @@ from kg.query_errors import (
     ResultTooLarge,
     WorkerLost,
 )
-from kg.sparql import PreparedQuery, QueryForm
-from kg.store.answers import write_answer
+from kg.query_worker import Request, serve
+from kg.sparql import PreparedQuery
+from kg.store.answers import check_format, dataset_for
 
 __all__ = ["QueryExecutor"]
 
@@ -57,17 +52,8 @@ log = logging.getLogger(__name__)
 
 #: How long a fresh worker may take to import pyoxigraph and open the store.
 STARTUP_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class _Request:
-    """What a worker needs to answer one query; ``None`` graphs mean "the union of all"."""
-
-    query: str
-    format_name: str
-    default_graphs: tuple[str, ...] | None
-    named_graphs: tuple[str, ...] | None
-    result_limit: int
+#: Answers up to this size are read on the event loop: the worker is writing them already.
+INLINE_BYTES = 1 << 20
 
 
 class QueryExecutor:
@@ -125,7 +111,7 @@ class QueryExecutor:
         self._slow = SlowQueries()
         self._learned = Cost(heavy=True, reasons=(f"it ran past {light_budget:g} s before",))
         self._closed = False
-        # One thread per worker waits on its pipe, so the event loop never blocks.
+        # Threads for what would block the event loop: worker start-up, reaping, large answers.
         self._threads = ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="kg-query")
         self._waiters: deque[asyncio.Future[_Worker]] = deque()
         self._heavy_waiters: deque[asyncio.Future[_Worker]] = deque()
@@ -155,13 +141,10 @@ class QueryExecutor:
         """
         if self._closed:
             raise QueryFailed("the query executor is closed")
-        _check_format(prepared.form, result_format)
-        request = _Request(
-            prepared.text,
-            result_format.name,
-            *_dataset(prepared, default_graphs or (), named_graphs or ()),
-            self._result_limit,
-        )
+        check_format(prepared, result_format)
+        dataset = dataset_for(prepared, default_graphs, named_graphs)
+        default, named = dataset if dataset is not None else (None, None)
+        request = Request(prepared.text, result_format.name, default, named, self._result_limit)
         heavy = prepared.heavy or prepared.text in self._slow
         if heavy:
             cost = prepared.cost if prepared.heavy else self._learned
@@ -170,11 +153,8 @@ class QueryExecutor:
             worker = await self._acquire()
         if not worker.process.is_alive():  # killed while idle (by an operator, the OOM killer)
             worker = self._swap(worker)
-        loop = asyncio.get_running_loop()
         try:
-            reply, seconds = await loop.run_in_executor(
-                self._threads, worker.ask, request, self._timeout
-            )
+            reply, seconds = await worker.ask(request, self._timeout, threads=self._threads)
         except _Deadline:
             self._replace(worker)
             if not heavy:
@@ -298,28 +278,6 @@ class QueryExecutor:
         raise QueryFailed(f"unexpected reply from a query worker: {reply[:1]!r}")
 
 
-def _check_format(form: QueryForm, result_format: Format) -> None:
-    wanted = "graph" if form.answers_graph else "results"
-    if result_format.kind != wanted:
-        raise NotAcceptable([fmt for fmt in FORMATS if fmt.kind == wanted])
-
-
-def _dataset(
-    prepared: PreparedQuery, default_graphs: tuple[str, ...] | list[str], named_graphs: object
-) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
-    """The dataset per SPARQL 1.1 Protocol §2.1.4: protocol parameters, else FROM, else union."""
-    protocol: tuple[tuple[str, ...], tuple[str, ...]] = (
-        tuple(default_graphs),
-        tuple(named_graphs),  # type: ignore[arg-type]
-    )
-    if any(protocol):
-        return protocol
-    query = (prepared.default_graphs, prepared.named_graphs)
-    if any(query):
-        return query
-    return None, None
-
-
 def _fail_closed(waiter: asyncio.Future[_Worker]) -> None:
     if not waiter.done():
         waiter.set_exception(QueryFailed("the query executor was closed"))
@@ -358,7 +316,7 @@ class _Died(Exception):
 
 
 class _Worker:
-    """One worker process and the pipe to it; ``ask`` blocks, so it runs in a thread."""
+    """One worker process and the pipe to it (see :mod:`kg.query_worker` for the messages)."""
 
     warned = False
 
@@ -375,7 +333,7 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
         process = context.Process(
-            target=_serve,
+            target=serve,
             args=(theirs, str(store_path), memory_limit, nice),
             name="kg-query-worker",
             daemon=True,
@@ -384,23 +342,54 @@ class _Worker:
         theirs.close()
         return cls(process, ours, heavy=heavy)
 
-    def ask(self, request: _Request, timeout: float) -> tuple[tuple[object, ...], float]:
+    async def ask(
+        self, request: Request, timeout: float, *, threads: ThreadPoolExecutor
+    ) -> tuple[tuple[object, ...], float]:
         """Send ``request``, wait at most ``timeout`` seconds: the reply and the seconds it took.
 
-        A fresh worker's start-up is neither part of the deadline nor of the time returned.
+        The wait is on the event loop (a reader on the pipe), not in a thread: a thread's
+        hand-over costs a light query a noticeable share of its time. Bodies over
+        :data:`INLINE_BYTES` are read in a thread of ``threads``. A fresh worker's start-up is
+        neither part of the deadline nor of the time returned.
         """
+        loop = asyncio.get_running_loop()
         try:
             if not self.ready:
-                self._await_ready()
+                await loop.run_in_executor(threads, self._await_ready)
             started = time.monotonic()
             self.conn.send(request)
-            if not self.conn.poll(timeout):
-                raise _Deadline
+            await self._readable(loop, timeout)
             reply: tuple[object, ...] = self.conn.recv()
+            if reply[0] == "ok":
+                size = reply[1]
+                assert isinstance(size, int)
+                if size <= INLINE_BYTES:
+                    body = self.conn.recv_bytes()
+                else:
+                    body = await loop.run_in_executor(threads, self.conn.recv_bytes)
+                reply = ("ok", body)
         except (EOFError, OSError):
-            self.process.join(timeout=5)
+            await loop.run_in_executor(threads, self.process.join, 5)
             raise _Died(self.process.exitcode, starting=not self.ready) from None
         return reply, time.monotonic() - started
+
+    async def _readable(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        """Wait until the worker has written (or its pipe closed); _Deadline after ``timeout``."""
+        readable = loop.create_future()
+        fd = self.conn.fileno()
+
+        def wake() -> None:
+            if not readable.done():
+                readable.set_result(None)
+
+        loop.add_reader(fd, wake)
+        try:
+            await asyncio.wait_for(readable, timeout)
+        except TimeoutError:
+            raise _Deadline from None
+        finally:
+            loop.remove_reader(fd)
+            os.set_blocking(fd, True)  # uvloop made it non-blocking; the reads that follow block
 
     def _await_ready(self) -> None:
         if not self.conn.poll(STARTUP_SECONDS):
@@ -423,82 +412,3 @@ class _Worker:
         """Wait for the killed process (no zombie left) and close the pipe."""
         self.process.join(timeout=5)
         self.conn.close()
-
-
-# --- inside the worker process ------------------------------------------------------------------
-
-
-def _serve(conn: Connection, store_path: str, memory_limit: int | None, nice: int) -> None:
-    """Worker main: cap memory, lower priority, cut the network, open the store, answer requests."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
-    if nice:
-        os.nice(nice)  # one-way for an unprivileged process: this worker stays in the heavy lane
-    if memory_limit is not None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    note = _isolate_network()
-    try:
-        store = pyoxigraph.Store.read_only(store_path)
-    except OSError as error:
-        conn.send(("failed", f"cannot open the store at {store_path}: {error}"))
-        return
-    conn.send(("ready", note))
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        conn.send(_answer(store, request))
-
-
-_CLONE_NEWUSER = 0x10000000
-_CLONE_NEWNET = 0x40000000
-
-
-def _isolate_network() -> str | None:
-    """Enter a new user and network namespace (no interfaces up); say why not when refused."""
-    uid, gid = os.getuid(), os.getgid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
-        reason = os.strerror(ctypes.get_errno())
-        return f"no network isolation (unshare: {reason}); SERVICE is refused by the query gate"
-    # Map our own ids, so the store's files stay ours inside the namespace.
-    try:
-        for name, content in (
-            ("setgroups", "deny"),
-            ("uid_map", f"{uid} {uid} 1"),
-            ("gid_map", f"{gid} {gid} 1"),
-        ):
-            Path("/proc/self", name).write_text(content)
-    except OSError as error:
-        return f"network isolated, but the user ids could not be mapped: {error}"
-    return None
-
-
-_SYNTAX = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
-
-
-def _answer(store: pyoxigraph.Store, request: _Request) -> tuple[object, ...]:
-    fmt = by_name(request.format_name)
-    options: dict[str, object] = {"use_default_graph_as_union": True}
-    if request.default_graphs is not None or request.named_graphs is not None:
-        options = {
-            "default_graph": [pyoxigraph.NamedNode(iri) for iri in request.default_graphs or ()],
-            "named_graphs": [pyoxigraph.NamedNode(iri) for iri in request.named_graphs or ()],
-        }
-    try:
-        results = store.query(request.query, **options)  # type: ignore[arg-type]
-        return ("ok", write_answer(results, fmt, limit=request.result_limit))
-    except SyntaxError as error:
-        found = _SYNTAX.match(str(error))
-        if found is None:
-            return ("syntax", str(error), None, None)
-        return ("syntax", found[3], int(found[1]), int(found[2]))
-    except ResultTooLarge as error:
-        return ("too_large", error.unit)
-    except CannotWrite as error:  # the format cannot carry this answer: a 406, not a crash
-        return ("cannot_write", fmt.name, error.reason)
-    except MemoryError:
-        return ("failed", "out of memory")
-    except (OSError, RuntimeError, ValueError) as error:
-        # pyoxigraph's evaluation errors (unsupported function, store error).
-        return ("failed", str(error))

@@ -6,9 +6,9 @@ those tables, so they give the same triples by construction:
 
 - :func:`materialise` walks rdflib triples in Python (validation, small graphs);
 - :func:`materialise_in_store` writes the tables into a scratch graph of a pyoxigraph store and
-  lets three SPARQL CONSTRUCT queries (``kg/queries/infer_*.rq``) join them with the data inside
-  the store, their triples bulk-loaded into the inferred graph,
-  so a million triples take seconds, not the minutes a Python loop over them would.
+  lets three SPARQL queries (``kg/queries/infer_*.rq``) join them with the data inside the store,
+  so a million triples take seconds, not the minutes a Python loop over them would. In memory
+  each runs as an INSERT; on disk as a CONSTRUCT whose triples are bulk-loaded (see below).
 
 The entailments are those of one pass: a triple ``s p o`` gives ``s q o`` for every
 super-property ``q`` of ``p``, ``o r s`` for every inverse ``r`` of ``p`` or of a super-property
@@ -17,6 +17,7 @@ super-property ``q`` of ``p``, ``o r s`` for every inverse ``r`` of ``p`` or of 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from rdflib.graph import _TripleType
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-__all__ = ["Entailments", "entailments", "materialise", "materialise_in_store"]
+__all__ = ["Entailments", "as_insert", "entailments", "materialise", "materialise_in_store"]
 
 N = TypeVar("N", bound=Hashable)
 
@@ -169,16 +170,39 @@ def _store_pairs(store: pyoxigraph.Store, predicate: str) -> Iterator[tuple[OxTe
             yield quad.subject, quad.object  # type: ignore[misc]
 
 
+_CONSTRUCT = re.compile(r"^CONSTRUCT\s*(\{.*?\})\s*^WHERE", re.MULTILINE | re.DOTALL)
+
+
+def as_insert(construct: str) -> str:
+    """An inference CONSTRUCT as the update inserting its triples into the graph ``?inferred``.
+
+    >>> print(as_insert("PREFIX x: <urn:x:>\\nCONSTRUCT { ?s x:q ?o }\\nWHERE { ?s x:p ?o }"))
+    PREFIX x: <urn:x:>
+    INSERT { GRAPH ?inferred { ?s x:q ?o } }
+    WHERE { ?s x:p ?o }
+    """
+    found = _CONSTRUCT.search(construct)
+    if found is None:
+        raise ValueError("not an inference query: no 'CONSTRUCT {…}' line before 'WHERE'")
+    head, tail = construct[: found.start()], construct[found.end() :]
+    return f"{head}INSERT {{ GRAPH ?inferred {found[1]} }}\nWHERE{tail}"
+
+
 def materialise_in_store(
     store: pyoxigraph.Store,
     *,
     inferred_graph: str,
+    on_disk: bool = False,
     on_step: Callable[[str], None] | None = None,
 ) -> int:
     """Fill the named graph ``inferred_graph`` of ``store`` with what its other graphs entail.
 
     The graph is cleared first. Returns the number of triples it holds afterwards.
-    ``on_step(name)`` is called after each update (for timing). Raises OSError on a store error.
+    ``on_disk`` says ``store`` is on disk: there an update is one RocksDB transaction, six times
+    as slow as a CONSTRUCT bulk-loaded; in memory the INSERT is twice as fast as that, and
+    smaller (1M triples: 3.6 s and 677 MB against 6.8 s and 854 MB), as no triple passes through
+    Python. ``on_step(name)`` is called after each query (for timing). Raises OSError on a store
+    error.
     """
     from kg.queries import load_query
 
@@ -205,13 +229,14 @@ def materialise_in_store(
     store.extend(quads)
     try:
         for name in UPDATES:
-            # CONSTRUCT and bulk_extend, not INSERT: an update is one transaction, which on disk
-            # costs six times as much at a million triples.
-            triples = store.query(load_query(name))
-            store.bulk_extend(
-                pyoxigraph.Quad(t.subject, t.predicate, t.object, target)
-                for t in triples  # type: ignore[union-attr]
-            )
+            if on_disk:
+                triples = store.query(load_query(name))
+                store.bulk_extend(
+                    pyoxigraph.Quad(t.subject, t.predicate, t.object, target)
+                    for t in triples  # type: ignore[union-attr]
+                )
+            else:
+                store.update(as_insert(load_query(name)))
             if on_step is not None:
                 on_step(name)
     finally:

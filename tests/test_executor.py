@@ -22,7 +22,7 @@ import pyoxigraph
 import pytest
 import rdflib
 
-from kg.executor import QueryExecutor
+from kg.executor import INLINE_BYTES, QueryExecutor
 from kg.formats import Format, by_name
 from kg.query_cost import TooManyHeavyQueries
 from kg.query_errors import (
@@ -337,6 +337,21 @@ def test_select_past_the_cap_names_the_limit(shared: QueryExecutor) -> None:
 def test_construct_past_the_cap_names_the_limit(shared: QueryExecutor) -> None:
     with pytest.raises(ResultTooLarge, match="more than 1000 triples"):
         run(shared, "CONSTRUCT WHERE { ?s ?p ?o }", "nt")
+
+
+def test_an_answer_over_a_mebibyte_arrives_whole_and_the_worker_answers_on(
+    store_path: Path,
+) -> None:
+    # Large answers are read in a thread, small ones on the event loop: both, one after the other.
+    pool = executor(store_path, result_limit=ROWS, workers=1)
+    try:
+        body = run(pool, f"SELECT ?s ?v WHERE {{ ?s <{EX}value> ?v }}", "json")
+        assert len(body) > INLINE_BYTES
+        rows = json.loads(body)["results"]["bindings"]
+        assert sorted(int(row["v"]["value"]) for row in rows) == list(range(ROWS))
+        assert labels(run(pool, LIGHT)) == {"China", "中国"}
+    finally:
+        pool.close()
 
 
 EXPECTED_ROWS = {

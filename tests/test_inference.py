@@ -4,6 +4,7 @@ hierarchies built to exercise every rule."""
 from __future__ import annotations
 
 import pyoxigraph
+import pytest
 from rdflib import Graph, Literal, Namespace
 from rdflib.namespace import OWL, RDF, RDFS
 
@@ -37,12 +38,17 @@ def _python(graph: Graph) -> set[tuple[str, str, str]]:
     return {(str(s), str(p), str(o)) for s, p, o in materialise(graph)}
 
 
-def test_in_store_inference_equals_the_python_pass_on_the_shipped_data(settings: Settings) -> None:
+@pytest.mark.parametrize("on_disk", [False, True], ids=["insert", "construct"])
+def test_in_store_inference_equals_the_python_pass_on_the_shipped_data(
+    settings: Settings, on_disk: bool
+) -> None:
     dataset = load_dataset(settings)
     expected = {(str(s), str(p), str(o)) for s, p, o in dataset.graph(inferred_graph_iri(settings))}
     store = pyoxigraph.Store()
     load_into(store, serving_paths(settings), settings)
-    size = materialise_in_store(store, inferred_graph=str(inferred_graph_iri(settings)))
+    size = materialise_in_store(
+        store, inferred_graph=str(inferred_graph_iri(settings)), on_disk=on_disk
+    )
     found = _inferred(store, str(inferred_graph_iri(settings)))
     assert found == expected
     assert size == len(expected) > 1000
@@ -51,7 +57,8 @@ def test_in_store_inference_equals_the_python_pass_on_the_shipped_data(settings:
     assert (cas, str(RDF.type), "https://w3id.org/scicoop/ontology#Actor") in found
 
 
-def test_every_rule_fires_as_in_python() -> None:
+@pytest.mark.parametrize("on_disk", [False, True], ids=["insert", "construct"])
+def test_every_rule_fires_as_in_python(on_disk: bool) -> None:
     graph = Graph()
     for triple in [
         (EX.Academy, RDFS.subClassOf, EX.Institution),
@@ -70,7 +77,7 @@ def test_every_rule_fires_as_in_python() -> None:
     ]:
         graph.add(triple)
     store = _store_of(graph)
-    materialise_in_store(store, inferred_graph=INFERRED)
+    materialise_in_store(store, inferred_graph=INFERRED, on_disk=on_disk)
     found = _inferred(store, INFERRED)
     assert found == _python(graph)
     assert (str(EX.alliance), str(EX.related), str(EX.cas)) in found

@@ -17,14 +17,16 @@ import functools
 import io
 import re
 from collections.abc import Iterable, Sequence
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 from xml.parsers import expat
 
 import pyoxigraph
 
 from kg.formats import FORMATS, CannotWrite, Format
 from kg.query_errors import NotAcceptable, ResultTooLarge
-from kg.sparql import PreparedQuery
+
+if TYPE_CHECKING:  # not imported at run time: query worker processes start without rdflib
+    from kg.sparql import PreparedQuery
 
 __all__ = ["write_answer", "write_graph", "check_format", "dataset_for"]
 

@@ -138,7 +138,7 @@ def open_oxigraph(
     version = data_version(paths, settings)
     if not on_disk:
         store = pyoxigraph.Store()
-        graphs = _fill(store, settings, paths=paths, dataset=dataset)
+        graphs = _fill(store, settings, paths=paths, dataset=dataset, on_disk=False)
         return InMemoryOxigraphStore(None, version, graphs, store)
     if settings.store_path is None:
         path = Path(tempfile.mkdtemp(prefix="scicoop-store-"))
@@ -164,14 +164,21 @@ def open_oxigraph(
 
 
 def _fill(
-    store: pyoxigraph.Store, settings: Settings, *, paths: list[Path], dataset: Dataset | None
+    store: pyoxigraph.Store,
+    settings: Settings,
+    *,
+    paths: list[Path],
+    dataset: Dataset | None,
+    on_disk: bool,
 ) -> list[str]:
     """Load the files (or copy ``dataset``), infer; the sorted named graphs."""
     started = time.perf_counter()
     if dataset is None:
         load_into(store, paths, settings)
         loaded = time.perf_counter()
-        size = materialise_in_store(store, inferred_graph=str(inferred_graph_iri(settings)))
+        size = materialise_in_store(
+            store, inferred_graph=str(inferred_graph_iri(settings)), on_disk=on_disk
+        )
         log.info(
             "loaded in %.1f s, %d triples inferred in %.1f s",
             loaded - started,
@@ -207,11 +214,11 @@ def _build(
             and sum(p.stat().st_size for p in rdf_files(paths)) <= STAGE_IN_MEMORY_BYTES
         ):
             staging = pyoxigraph.Store()
-            graphs = _fill(staging, settings, paths=paths, dataset=None)
+            graphs = _fill(staging, settings, paths=paths, dataset=None, on_disk=False)
             store.bulk_extend(staging.quads_for_pattern(None, None, None, None))
             del staging
         else:
-            graphs = _fill(store, settings, paths=paths, dataset=dataset)
+            graphs = _fill(store, settings, paths=paths, dataset=dataset, on_disk=True)
         store.flush()
     except BaseException:
         del store

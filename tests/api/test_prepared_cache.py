@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.deps import CACHED_QUERY_CHARS, Graph
+from api.deps import CACHED_QUERY_CHARS, PREPARED_QUERIES, Graph
 from kg.query_errors import QueryRefused
 from kg.settings import Settings
 from kg.store import build_store
@@ -28,11 +28,24 @@ def test_a_query_asked_again_is_not_vetted_again(graph: Graph) -> None:
     assert graph.prepare(query + " ") is not first
 
 
+def test_the_least_recently_asked_query_leaves_first(graph: Graph) -> None:
+    queries = [f"ASK {{ ?s ?p {n} }}" for n in range(PREPARED_QUERIES + 1)]
+    first = graph.prepare(queries[0])
+    for query in queries[1:-1]:
+        graph.prepare(query)
+    assert graph.cached(queries[0]) is first  # asked again: now the most recent
+    graph.prepare(queries[-1])
+    assert graph.cached(queries[0]) is first
+    assert graph.cached(queries[1]) is None
+    assert graph.cached(queries[-1]) is not None
+
+
 def test_a_refusal_is_raised_every_time(graph: Graph) -> None:
     update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }"
     for _ in range(2):
         with pytest.raises(QueryRefused):
             graph.prepare(update)
+    assert graph.cached(update) is None
 
 
 def test_long_queries_are_vetted_but_not_kept(graph: Graph) -> None:
