@@ -25,7 +25,7 @@ from api.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.routes import discovery, health, linked_data, pages, query_page, sparql, typed, validate
 from kg.errors import KGError
-from kg.serving import LOAD_FAILED, LOAD_RETRY_PAUSE, record_load
+from kg.serving import LOAD_FAILED, LOAD_RETRY_PAUSE, follow_supervisor, record_load
 from kg.settings import Settings
 from kg.store import build_store
 
@@ -87,6 +87,8 @@ def _configure_logging() -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     service: Service = app.state.service
     loading: asyncio.Task[None] | None = None
+    if service.settings.run_dir is not None:
+        follow_supervisor()  # a process of ``kg serve``: stop with it
     if service.settings.load_before_serving:
         await _load(service)
     else:

@@ -8,15 +8,18 @@ newcomer is ready is the old worker drained. A replacement that cannot load the 
 (with :data:`LOAD_FAILED`, not uvicorn's start-up failure, which would stop the supervisor), so
 uvicorn keeps the old workers serving the old graph; the reason is written to the run folder,
 where ``/ready`` reports it. A worker that dies is restarted, and it too loads before serving.
+A worker whose supervisor dies, even by SIGKILL, drains and stops (:func:`follow_supervisor`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import math
 import os
 import shutil
+import signal
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +32,7 @@ from kg.settings import Settings
 __all__ = [
     "serve",
     "Supervisor",
+    "follow_supervisor",
     "record_load",
     "last_load",
     "LOAD_SECONDS",
@@ -47,6 +51,8 @@ LOAD_FAILED = 75
 #: How long such a worker waits before it exits, so a broken file cannot make a restart loop spin.
 LOAD_RETRY_PAUSE = 5.0
 _STATUS = "last-load.json"
+#: prctl(2): ask the kernel for a signal when the parent process dies.
+_PR_SET_PDEATHSIG = 1
 
 
 def serve(settings: Settings, *, log_level: str = "info") -> None:
@@ -97,6 +103,23 @@ class Supervisor(Multiprocess):  # type: ignore[misc]
     def init_processes(self) -> None:
         super().init_processes()
         os.environ["KG_LOAD_BEFORE_SERVING"] = "true"  # read by the workers started from now on
+
+
+def follow_supervisor() -> None:
+    """Have this worker sent SIGTERM (a graceful drain) when the process that started it dies.
+
+    A supervisor stopped by SIGKILL cannot stop its workers, which would go on answering on the
+    shared port, never reloaded and never stopped. uvicorn starts every worker from its main
+    thread, so the kernel's parent-death signal fires only when the supervisor itself is gone.
+    """
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        reason = os.strerror(ctypes.get_errno())
+        log.warning("this worker will outlive a killed supervisor (prctl: %s)", reason)
+        return
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)  # it died before the request was made
 
 
 def record_load(run_dir: Path, *, version: str | None = None, error: str | None = None) -> None:

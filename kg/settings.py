@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     #: leaves the old workers serving.
     load_before_serving: bool = False
     #: A folder shared by the processes of one ``kg serve``: the store when ``KG_STORE_PATH`` is
-    #: unset, and the outcome of the last reload, which ``/ready`` reports.
+    #: unset, and the outcome of the last reload, which ``/ready`` reports. A process given one
+    #: stops when the process that started it dies.
     run_dir: Path | None = None
 
     @model_validator(mode="after")

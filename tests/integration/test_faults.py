@@ -269,3 +269,37 @@ def test_a_query_worker_killed_mid_query_fails_only_that_query_with_503(
         after = [pid for pid in _children(served.process.pid) if _is_uvicorn_worker(pid)]
         assert busy not in [p for worker in after for p in _children(worker)]
         assert all(served.count(lookup).status_code == 200 for _ in range(10))
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for child in _children(pid):
+        found += [child, *_descendants(child)]
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting for a parent that is gone."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_workers_stop_when_the_supervisor_is_killed(
+    serve_ticks: Callable[[int], AbstractContextManager[Served]],
+) -> None:
+    # SIGKILL gives the supervisor no chance to stop its workers: they must notice on their own,
+    # or they would go on answering on the port, never reloaded and never stopped.
+    with serve_ticks(10) as served:
+        family = _descendants(served.process.pid)
+        assert len([pid for pid in family if _is_uvicorn_worker(pid)]) >= 2, family
+        served.process.kill()
+        served.process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_running(pid) for pid in family):
+            time.sleep(0.2)
+        assert not [pid for pid in family if _running(pid)], served.log()
+        with pytest.raises(httpx.TransportError):
+            httpx.get(served.url + "/health", timeout=2)
