@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.caching import cache_headers, etag_for, matches_if_none_match
-from api.deps import GraphDep, MetricsDep, SettingsDep
+from api.deps import GraphDep, MetricsDep
 from api.protocol import ProtocolError, read_request
 from api.querying import execute, prepare_query
 from api.responses import content_type, graph_formats, result_formats_for, select_format
@@ -33,9 +33,7 @@ def _check_graphs(iris: list[str], *, parameter: str, known: list[str]) -> None:
 @router.get("/sparql", name="sparql", operation_id="sparql_get")
 @router.post("/sparql", name="sparql_post", operation_id="sparql_post")
 @router.head("/sparql", name="sparql_head", include_in_schema=False)
-async def sparql(
-    request: Request, graph: GraphDep, metrics: MetricsDep, settings: SettingsDep
-) -> Response:
+async def sparql(request: Request, graph: GraphDep, metrics: MetricsDep) -> Response:
     """Answer a query, or describe the service (RDF, or the query page for a browser)."""
     asked = await read_request(request)
     accept = request.headers.get("accept")
