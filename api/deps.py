@@ -6,12 +6,14 @@ Handlers ask for these through ``Annotated`` aliases; nothing here reads the env
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from threading import Lock
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.metrics import Metrics
 from kg.settings import Settings
@@ -24,6 +26,12 @@ __all__ = ["Graph", "GraphNotReady", "Service", "SettingsDep", "GraphDep", "Metr
 #: How many vetted queries each graph version remembers, and the longest one it keeps.
 PREPARED_QUERIES = 1024
 CACHED_QUERY_CHARS = 8192
+#: How many descriptions, contexts and the like each graph version remembers.
+DERIVED_ITEMS = 2048
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+T = TypeVar("T")
 
 
 class GraphNotReady(Exception):
@@ -34,9 +42,34 @@ class GraphNotReady(Exception):
         self.reason = reason
 
 
+class Recent(Generic[K, V]):
+    """A least-recently-used map of at most ``size`` entries, safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
 @dataclass
 class Graph:
-    """One loaded version of the graph and the executor that answers queries over it."""
+    """One loaded version of the graph, the executor that answers queries over it, and what is
+    worth remembering about it: a version never changes, so neither does anything drawn from it.
+    """
 
     store: Store
     executor: QueryRunner
@@ -44,31 +77,38 @@ class Graph:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     # Vetting parses a query twice (rdflib and Oxigraph): milliseconds a cache hit skips.
     # Refusals are not cached; neither are long queries, so the cache stays small.
-    _prepared: OrderedDict[str, PreparedQuery] = field(
-        default_factory=OrderedDict, init=False, repr=False
+    _prepared: Recent[str, PreparedQuery] = field(
+        default_factory=lambda: Recent(PREPARED_QUERIES), init=False, repr=False
     )
-    _lock: Lock = field(default_factory=Lock, init=False, repr=False)
+    _derived: Recent[Hashable, tuple[object]] = field(
+        default_factory=lambda: Recent(DERIVED_ITEMS), init=False, repr=False
+    )
 
     def cached(self, query: str) -> PreparedQuery | None:
         """``query`` as vetted earlier, or None: cheap enough to ask on the event loop."""
-        with self._lock:
-            prepared = self._prepared.get(query)
-            if prepared is not None:
-                self._prepared.move_to_end(query)
-            return prepared
+        return self._prepared.get(query)
 
     def prepare(self, query: str) -> PreparedQuery:
         """``query`` vetted against this version (see :func:`kg.sparql.prepare`), cached."""
         prepared = self.cached(query)
-        if prepared is not None:
-            return prepared
-        prepared = prepare(query, named_graphs=self.named_graphs)
-        if len(query) <= CACHED_QUERY_CHARS:
-            with self._lock:
-                self._prepared[query] = prepared
-                if len(self._prepared) > PREPARED_QUERIES:
-                    self._prepared.popitem(last=False)
+        if prepared is None:
+            prepared = prepare(query, named_graphs=self.named_graphs)
+            if len(query) <= CACHED_QUERY_CHARS:
+                self._prepared.put(query, prepared)
         return prepared
+
+    async def derive(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """What ``compute`` (blocking: run in a thread) gives from this version, remembered
+        under ``key`` while it is among the :data:`DERIVED_ITEMS` recently used.
+
+        For small answers that cost store queries: a description is tens of milliseconds on the
+        on-disk store, and a remembered one is read on the event loop.
+        """
+        remembered = self._derived.get(key)
+        if remembered is None:
+            remembered = (await run_in_threadpool(compute),)
+            self._derived.put(key, remembered)
+        return remembered[0]  # type: ignore[return-value]
 
     @property
     def version(self) -> str:

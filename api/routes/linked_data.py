@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -113,7 +114,7 @@ async def rdf_answer(
         ",".join(languages(request.headers.get("accept-language"))) if fmt.kind == "html" else ""
     )
     etag = etag_for(version=graph.version, query=key + "\x1f" + language, media_type=fmt.media_type)
-    licence_iri = await run_in_threadpool(licence, graph.store)
+    licence_iri = await graph.derive("licence", partial(licence, graph.store))
     headers = dict(cache_headers(etag))
     headers["Vary"] = "Accept, Accept-Language" if fmt.kind == "html" else "Accept"
     headers["Last-Modified"] = format_datetime(graph.loaded_at, usegmt=True)
@@ -126,13 +127,21 @@ async def rdf_answer(
     content = await run_in_threadpool(triples)
     context = None
     if fmt.name == "jsonld":
-        context = await run_in_threadpool(jsonld_context, graph.store, graph.named_graphs, settings)
+        context = await _context(graph, settings)
     body = await run_in_threadpool(
         lambda: serialize(
             content, fmt, settings=settings, context=context, context_url=context_url(request)
         )
     )
     return Response(body, headers=headers, media_type=content_type(fmt))
+
+
+async def _context(graph: Graph, settings: Settings) -> dict[str, object]:
+    """The JSON-LD context of this version, built from the ontology once."""
+    return await graph.derive(
+        ("context", settings.base_iri),
+        partial(jsonld_context, graph.store, graph.named_graphs, settings),
+    )
 
 
 def _negotiated(request: Request, forced: Format | None, offered: tuple[Format, ...]) -> Format:
@@ -197,7 +206,7 @@ async def document(request: Request, name: str, graph: GraphDep, settings: Setti
         return await _not_found(request, graph=graph, settings=settings, slug=slug)
     iri = settings.id_base + slug
     fmt = _negotiated(request, forced, DOCUMENT_FORMATS)
-    triples = await run_in_threadpool(describe, graph.store, iri)
+    triples = await graph.derive(("describe", iri), partial(describe, graph.store, iri))
     if not triples:
         return await _not_found(request, graph=graph, settings=settings, slug=slug)
     path = f"/doc/{slug}"
@@ -219,7 +228,10 @@ async def _ontology(
     fmt = _negotiated(request, forced, DOCUMENT_FORMATS)
     terms = None
     if fmt.kind == "html":
-        terms = await run_in_threadpool(ontology_terms, graph.store, graph.named_graphs, settings)
+        terms = await graph.derive(
+            ("ontology terms", settings.base_iri),
+            partial(ontology_terms, graph.store, graph.named_graphs, settings),
+        )
 
     def html(headers: dict[str, str]) -> Response:
         assert terms is not None
@@ -305,5 +317,5 @@ async def context(request: Request, graph: GraphDep, settings: SettingsDep) -> R
     headers["Last-Modified"] = format_datetime(graph.loaded_at, usegmt=True)
     if _not_modified(request, etag=etag, graph=graph):
         return Response(status_code=304, headers=headers)
-    body = await run_in_threadpool(jsonld_context, graph.store, graph.named_graphs, settings)
+    body = await _context(graph, settings)
     return JSONResponse({"@context": body}, headers=headers, media_type="application/ld+json")

@@ -1,12 +1,13 @@
-"""Each graph version remembers the queries it vetted, and never a refusal."""
+"""Each graph version remembers the queries it vetted (never a refusal) and what it derived."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
 
-from api.deps import CACHED_QUERY_CHARS, PREPARED_QUERIES, Graph
+from api.deps import CACHED_QUERY_CHARS, PREPARED_QUERIES, Graph, Recent
 from kg.query_errors import QueryRefused
 from kg.settings import Settings
 from kg.store import build_store
@@ -52,3 +53,25 @@ def test_long_queries_are_vetted_but_not_kept(graph: Graph) -> None:
     query = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + "x" * CACHED_QUERY_CHARS
     assert graph.prepare(query) == graph.prepare(query)
     assert graph.prepare(query) is not graph.prepare(query)
+
+
+def test_what_is_derived_from_a_version_is_computed_once_even_when_none(graph: Graph) -> None:
+    calls: list[str] = []
+
+    def compute(value: str | None) -> str | None:
+        calls.append(str(value))
+        return value
+
+    for _ in range(3):
+        assert asyncio.run(graph.derive("a", lambda: compute("A"))) == "A"
+        assert asyncio.run(graph.derive("none", lambda: compute(None))) is None
+    assert calls == ["A", "None"]
+
+
+def test_the_least_recently_used_entry_leaves_first() -> None:
+    recent: Recent[str, int] = Recent(2)
+    recent.put("a", 1)
+    recent.put("b", 2)
+    assert recent.get("a") == 1  # now the most recent
+    recent.put("c", 3)
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == (1, None, 3)
