@@ -33,7 +33,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from kg.formats import CannotWrite, Format, by_name
-from kg.query_cost import Cost, SlowQueries, TooManyHeavyQueries
+from kg.query_cost import Cost, SlowQueries, TooManyHeavyQueries, heavy_lane
 from kg.query_errors import (
     Overloaded,
     QueryFailed,
@@ -80,23 +80,16 @@ class QueryExecutor:
         light_budget: float = 1.0,
         heavy_nice: int = 0,
     ) -> None:
-        if heavy_workers is None:
-            heavy_workers = max(1, workers - 1)
-        for name, value in (
-            ("workers", workers),
-            ("result_limit", result_limit),
-            ("heavy_workers", heavy_workers),
-        ):
-            if value < 1:
-                raise ValueError(f"{name} must be at least 1, not {value}")
-        if heavy_workers > workers:
-            raise ValueError(f"heavy_workers ({heavy_workers}) exceeds workers ({workers})")
-        for name, number in (("timeout", timeout), ("light_budget", light_budget)):
-            if number <= 0:
-                raise ValueError(f"{name} must be positive, not {number}")
-        for name, value in (("max_queue", max_queue), ("heavy_queue", heavy_queue)):
-            if value < 0:
-                raise ValueError(f"{name} must not be negative, not {value}")
+        heavy_workers = heavy_lane(
+            workers=workers,
+            heavy_workers=heavy_workers,
+            max_queue=max_queue,
+            heavy_queue=heavy_queue,
+            timeout=timeout,
+            light_budget=light_budget,
+        )
+        if result_limit < 1:
+            raise ValueError(f"result_limit must be at least 1, not {result_limit}")
         if not 0 <= heavy_nice <= 19:
             raise ValueError(f"heavy_nice must be between 0 and 19, not {heavy_nice}")
         self._store_path = Path(store_path)

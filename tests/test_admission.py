@@ -51,3 +51,24 @@ def test_a_light_looking_query_that_ran_long_is_heavy_next_time() -> None:
     assert not places.is_heavy(LIGHT)
     places.finished(LIGHT, 0.6)
     assert places.is_heavy(LIGHT)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"workers": 0}, "workers must be at least 1, not 0"),
+        ({"heavy_workers": 3}, "heavy_workers (3) exceeds workers (2)"),
+        ({"timeout": 0.0}, "timeout must be positive, not 0.0"),
+        ({"heavy_queue": -1}, "heavy_queue must not be negative, not -1"),
+    ],
+)
+def test_lane_settings_out_of_range_are_named(settings: dict[str, float], message: str) -> None:
+    options: dict[str, float] = {"workers": 2, "max_queue": 4, "timeout": 1.0, **settings}
+    with pytest.raises(ValueError) as caught:
+        Admission(**options)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_the_heavy_lane_is_all_workers_but_one_by_default() -> None:
+    assert Admission(workers=3, max_queue=0, timeout=1.0).heavy_workers == 2
+    assert Admission(workers=1, max_queue=0, timeout=1.0).heavy_workers == 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from kg.query_cost import SlowQueries, TooManyHeavyQueries
+from kg.query_cost import SlowQueries, TooManyHeavyQueries, heavy_lane
 from kg.query_errors import Overloaded
 from kg.sparql import PreparedQuery
 
@@ -36,14 +36,14 @@ class Admission:
         heavy_queue: int = 4,
         light_budget: float = 1.0,
     ) -> None:
-        heavy_workers = max(1, workers - 1) if heavy_workers is None else heavy_workers
-        if workers < 1 or timeout <= 0 or max_queue < 0 or heavy_queue < 0 or light_budget <= 0:
-            raise ValueError(
-                "workers >= 1, timeout > 0, max_queue >= 0, heavy_queue >= 0 and "
-                "light_budget > 0 are required"
-            )
-        if not 1 <= heavy_workers <= workers:
-            raise ValueError(f"heavy_workers must be between 1 and {workers}, not {heavy_workers}")
+        heavy_workers = heavy_lane(
+            workers=workers,
+            heavy_workers=heavy_workers,
+            max_queue=max_queue,
+            heavy_queue=heavy_queue,
+            timeout=timeout,
+            light_budget=light_budget,
+        )
         self.workers = workers
         self.heavy_workers = heavy_workers
         self._max_queue = max_queue
