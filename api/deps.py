@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.metrics import Metrics
 from kg.settings import Settings
-from kg.sparql import PreparedQuery, prepare
+from kg.query.gate import PreparedQuery, prepare
 from kg.store import QueryRunner, Store
 
 __all__ = ["Graph", "GraphNotReady", "Service", "SettingsDep", "GraphDep", "MetricsDep"]
@@ -89,7 +89,7 @@ class Graph:
         return self._prepared.get(query)
 
     def prepare(self, query: str) -> PreparedQuery:
-        """``query`` vetted against this version (see :func:`kg.sparql.prepare`), cached."""
+        """``query`` vetted against this version (see :func:`kg.query.gate.prepare`), cached."""
         prepared = self.cached(query)
         if prepared is None:
             prepared = prepare(query, named_graphs=self.named_graphs)

@@ -30,7 +30,7 @@ from fastapi.responses import Response
 from api.deps import GraphNotReady
 from api.limits import BodyTooLarge, QueryTooLong
 from api.protocol import ProtocolError, UnsupportedMediaType, UpdateRefused
-from kg import query_errors as qe
+from kg.query import errors as qe
 
 __all__ = [
     "ErrorAnswer",

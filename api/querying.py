@@ -14,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Graph
 from api.limits import QueryTooLong, check_query_length
 from api.metrics import Metrics
-from kg import query_errors
-from kg.formats import Format
-from kg.sparql import PreparedQuery
+from kg.query import errors as query_errors
+from kg.query.formats import Format
+from kg.query.gate import PreparedQuery
 
 __all__ = ["prepare_query", "execute", "access_log"]
 
@@ -59,7 +59,7 @@ async def execute(
     named_graphs: Sequence[str] = (),
     client: str = "-",
 ) -> bytes:
-    """Run ``prepared`` on the graph's executor; errors from ``kg.query_errors`` pass through."""
+    """Run ``prepared`` on the graph's executor; errors from ``kg.query.errors`` pass through."""
     started = time.perf_counter()
     outcome = "error"
     size = 0

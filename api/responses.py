@@ -1,6 +1,6 @@
 """Which format an answer is written in, and the Content-Type it is labelled with.
 
-The formats themselves (media types, extensions, writers) come from ``kg.formats``; this module only
+The formats themselves (media types, extensions, writers) come from ``kg.query.formats``; this module only
 decides which of them a route offers and how a ``format`` parameter combines with ``Accept``.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from api.protocol import ProtocolError
-from kg import formats as kg_formats
-from kg.formats import Format, by_name, negotiate
+from kg.query import formats as kg_formats
+from kg.query.formats import Format, by_name, negotiate
 
 __all__ = [
     "by_media_type",

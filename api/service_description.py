@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import pyoxigraph
 from pyoxigraph import BlankNode, NamedNode, Triple
 
-from kg.formats import Format
+from kg.query.formats import Format
 
 __all__ = ["W3C_FORMAT_IRIS", "service_description", "serialize"]
 

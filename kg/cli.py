@@ -47,14 +47,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from kg.reporting import render
-    from kg.validation import ValidationReport, validate
+    from kg.contrib.reporting import render
+    from kg.contrib.validation import ValidationReport, validate
 
     settings = _settings(args)
     if args.changed_since is None:
         report = validate(args.paths or None, settings=settings)
     else:
-        from kg.changes import changed_files, repository_root
+        from kg.contrib.changes import changed_files, repository_root
 
         root = repository_root(settings.data_dir.resolve().parent)
         changes = changed_files(
@@ -75,14 +75,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from kg.diffing import diff
+    from kg.contrib.diff import diff
 
     print(diff(args.base_ref, settings=_settings(args)))
     return EXIT_OK
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from kg.skeletons import skeleton
+    from kg.contrib.skeletons import skeleton
 
     text = skeleton(args.kind, slug=args.slug, label=args.label, base_iri=_settings(args).base_iri)
     if args.output is None:
@@ -96,7 +96,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_ontology(args: argparse.Namespace) -> int:
-    from kg.reasoning import check_ontology, render_report
+    from kg.graph.reasoning import check_ontology, render_report
 
     settings = _settings(args)
     report = check_ontology(args.paths or [settings.ontology_dir])
@@ -172,7 +172,7 @@ def _cell(term: object) -> str:
 
 
 def _cmd_countries(args: argparse.Namespace) -> int:
-    from kg.countries import write_countries
+    from kg.graph.countries import write_countries
 
     settings = _settings(args)
     output = args.output or settings.data_dir / "countries.ttl"
@@ -182,7 +182,7 @@ def _cmd_countries(args: argparse.Namespace) -> int:
 
 
 def _cmd_push(args: argparse.Namespace) -> int:
-    from kg.push import Pushed, push
+    from kg.store.push import Pushed, push
 
     def progress(pushed: Pushed) -> None:
         print(f"{pushed.graph}: {pushed.triples} triples (HTTP {pushed.status})")

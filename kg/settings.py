@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     query_memory_bytes: int = Field(default=2 * 1024**3, ge=800 * 1024**2)
     #: Queries waiting for a worker beyond this many are answered 503 with Retry-After.
     query_queue: int = Field(default=32, ge=0)
-    #: How many query workers (per server process) may run heavy queries (:mod:`kg.query_cost`);
+    #: How many query workers (per server process) may run heavy queries (:mod:`kg.query.cost`);
     #: by default all but one, so light queries always find a worker that no heavy one holds.
     heavy_queries: int | None = Field(default=None, ge=1, le=64)
     #: Heavy queries that may wait for the heavy lane (each one deadline at most); past this

@@ -20,10 +20,10 @@ from rdflib.namespace import FOAF, OWL, PROV, RDF, RDFS, SKOS, NamespaceManager
 
 from kg.cli import main
 from kg.errors import RdfSyntaxError, ReasonerUnavailableError, UnusableInputError
-from kg.inference import materialise
-from kg.loading import parse_file
+from kg.graph.inference import materialise
+from kg.graph.loading import parse_file
 from kg.namespaces import ORG, SC, SDO, bind_prefixes
-from kg.reasoning import ReasonerReport, check_ontology, render_report
+from kg.graph.reasoning import ReasonerReport, check_ontology, render_report
 from kg.settings import PROJECT_ROOT
 
 ONTOLOGY = PROJECT_ROOT / "ontology" / "scicoop.ttl"

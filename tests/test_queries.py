@@ -14,7 +14,7 @@ import pyoxigraph
 import pytest
 
 from kg.settings import PROJECT_ROOT, Settings
-from kg.sparql import QueryForm, prepare
+from kg.query.gate import QueryForm, prepare
 from kg.store import OxigraphStore, build_store
 
 ID = "https://w3id.org/scicoop/id/"

@@ -18,10 +18,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.caching import cache_headers, etag_for
 from api.deps import Graph, GraphDep, SettingsDep
-from api.describe import all_quads, construct, licence, prefixes_for, select
+from kg.describe.resources import all_quads, construct, licence, prefixes_for, select
 from api.routes.linked_data import DOCUMENT_FORMATS, rdf_answer
 from api.routes.pages import get_and_head
-from kg.formats import by_name
+from kg.query.formats import by_name
 from kg.settings import Settings
 
 __all__ = ["router", "void_triples"]
@@ -108,7 +108,7 @@ def _server(request: Request) -> str:
 )
 async def void(request: Request, graph: GraphDep, settings: SettingsDep) -> Response:
     """Counts, example resources, the SPARQL endpoint, the dumps and the licence; negotiated."""
-    from kg.formats import negotiate
+    from kg.query.formats import negotiate
 
     offered = [fmt for fmt in DOCUMENT_FORMATS if fmt.kind == "graph"]
     fmt = negotiate(request.headers.get("accept"), offered)

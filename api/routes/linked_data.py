@@ -2,7 +2,7 @@
 
 Following "Cool URIs for the Semantic Web": a thing's IRI answers 303 See Other to the document
 about it, which negotiates Turtle, JSON-LD, N-Triples, RDF/XML or HTML by ``Accept`` (q-values,
-``kg.formats.negotiate``) or by an extension that forces one. Answers carry ``Vary``, ``Link``
+``kg.query.formats.negotiate``) or by an extension that forces one. Answers carry ``Vary``, ``Link``
 (alternates, describedby, license), ``ETag`` and ``Last-Modified``, and revalidate to 304.
 The data's IRIs stay canonical (``settings.base_iri``) whatever host serves them.
 """
@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.caching import cache_headers, etag_for, matches_if_none_match
 from api.deps import Graph, GraphDep, SettingsDep
-from api.describe import (
+from kg.describe.resources import (
     MAX_SLUG,
     SLUG,
     describe,
@@ -42,7 +42,7 @@ from api.routes.pages import (
     render_ontology,
     render_resource,
 )
-from kg.formats import FORMATS, Format, negotiate
+from kg.query.formats import FORMATS, Format, negotiate
 from kg.settings import Settings
 
 __all__ = ["router", "DOCUMENT_FORMATS", "rdf_answer", "context_url"]

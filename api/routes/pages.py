@@ -19,7 +19,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import GraphDep, SettingsDep
-from api.describe import (
+from kg.describe.resources import (
     OntologyTerm,
     ontology_terms,
     prefixes_for,

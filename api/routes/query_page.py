@@ -23,7 +23,7 @@ from api.errors import KNOWN_ERRORS, ErrorAnswer, describe_error
 from api.examples import load_examples
 from api.querying import execute, prepare_query
 from api.responses import by_media_type, result_formats_for
-from kg import formats as kg_formats
+from kg.query import formats as kg_formats
 from kg.namespaces import PREFIXES
 from kg.settings import Settings
 

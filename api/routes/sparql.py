@@ -12,7 +12,7 @@ from api.querying import execute, prepare_query
 from api.responses import content_type, graph_formats, result_formats_for, select_format
 from api.routes.query_page import render_page
 from api.service_description import serialize, service_description
-from kg.formats import Format
+from kg.query.formats import Format
 
 __all__ = ["router", "sparql"]
 

@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Graph, GraphDep, SettingsDep
-from api.describe import Term, exists, select
+from kg.describe.resources import Term, exists, select
 from api.models import (
     Actor,
     ActorDetail,

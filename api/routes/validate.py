@@ -8,7 +8,7 @@ a form to paste data into; it works without JavaScript.
 Limits: the body is capped by the app's BodyLimitMiddleware (``KG_MAX_BODY_BYTES``, 413); the
 validation runs in a child process that is stopped at ``KG_QUERY_TIMEOUT`` seconds (503), so a
 pathological contribution cannot hold a server thread or the event loop. Bodies are parsed by
-:mod:`kg.safe_parsing`: a remote ``@context``, nesting past its limit or a term over 16 MiB is a
+:mod:`kg.graph.parsing`: a remote ``@context``, nesting past its limit or a term over 16 MiB is a
 400 with its position. RDF/XML is refused (415), so no XML parser, and no entity, sees a body.
 """
 
@@ -27,11 +27,11 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import SettingsDep
 from api.errors import ErrorAnswer, render_error
 from kg.errors import RdfSyntaxError
-from kg.loading import parse_text
-from kg.reporting import render
-from kg.safe_parsing import parse_quads
+from kg.graph.loading import parse_text
+from kg.contrib.reporting import render
+from kg.graph.parsing import parse_quads
 from kg.settings import Settings
-from kg.validation import ValidationReport, validate_contribution
+from kg.contrib.validation import ValidationReport, validate_contribution
 
 __all__ = ["router", "ACCEPTED", "Contribution", "read_contribution"]
 
@@ -82,7 +82,7 @@ def read_contribution(body: bytes, media_type: str) -> Contribution:
     syntax = pyoxigraph.RdfFormat.TURTLE if media_type == TURTLE else pyoxigraph.RdfFormat.JSON_LD
     try:
         # The syntax check only; the child process builds the graph. Nothing is fetched: a
-        # remote @context is refused, naming it (kg.safe_parsing).
+        # remote @context is refused, naming it (kg.graph.parsing).
         quads = parse_quads(text, syntax=syntax, path=name)
     except RdfSyntaxError as error:
         raise ContributionError(_syntax_answer(error.line, error.column, error.message)) from None

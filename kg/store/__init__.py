@@ -15,7 +15,7 @@ from kg.store.base import BACKENDS, QueryResult, QueryRunner, Store, backend
 if TYPE_CHECKING:
     from rdflib import Dataset
 
-    from kg.store.files import load_any
+    from kg.graph.files import load_any
     from kg.store.memory import MemoryStore
     from kg.store.oxigraph import OxigraphStore
     from kg.store.remote import RemoteStore
@@ -37,7 +37,7 @@ _LAZY = {
     "OxigraphStore": "kg.store.oxigraph",
     "MemoryStore": "kg.store.memory",
     "RemoteStore": "kg.store.remote",
-    "load_any": "kg.store.files",
+    "load_any": "kg.graph.files",
 }
 
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 import pyoxigraph
 
 if TYPE_CHECKING:
-    from kg.formats import Format
+    from kg.query.formats import Format
     from kg.settings import Settings
-    from kg.sparql import PreparedQuery
+    from kg.query.gate import PreparedQuery
 
 __all__ = ["Store", "QueryRunner", "QueryResult", "BACKENDS", "backend"]
 
@@ -27,7 +27,7 @@ QueryResult = pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | Iterable[pyo
 
 
 class QueryRunner(Protocol):
-    """What serves ``/sparql``: :class:`kg.executor.QueryExecutor` and its in-process peers."""
+    """What serves ``/sparql``: :class:`kg.query.processes.QueryExecutor` and its in-process peers."""
 
     async def run(
         self,

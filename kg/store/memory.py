@@ -3,7 +3,7 @@
 Answers are converted to the pyoxigraph objects the other backends give (SPARQL JSON for rows,
 N-Triples for triples), so callers see one shape. rdflib's engine is far slower than Oxigraph's
 (seconds to minutes at 100k triples on joins) and its queries run in threads that a deadline
-cannot stop (see :mod:`kg.store.threaded`): keep this backend to small graphs.
+cannot stop (see :mod:`kg.query.threaded`): keep this backend to small graphs.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from rdflib.plugins.sparql.sparql import QueryContext, SPARQLError
 from rdflib.term import Identifier, Variable
 
 from kg.settings import Settings
-from kg.sparql import PARSER_LOCK
+from kg.query.gate import PARSER_LOCK
 from kg.store.base import QueryResult, QueryRunner
-from kg.store.files import data_version, load_any, serving_paths
+from kg.graph.files import data_version, load_any, serving_paths
 
 __all__ = ["MemoryStore", "open_memory"]
 
@@ -109,8 +109,8 @@ class MemoryStore:
         return context
 
     def executor(self, settings: Settings) -> QueryRunner:
-        """Threads of this process, with the limits :mod:`kg.store.threaded` describes."""
-        from kg.store.threaded import ThreadedRunner
+        """Threads of this process, with the limits :mod:`kg.query.threaded` describes."""
+        from kg.query.threaded import ThreadedRunner
 
         return ThreadedRunner.over(
             self.query,

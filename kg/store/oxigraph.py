@@ -27,11 +27,11 @@ import pyoxigraph
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.inference import materialise_in_store
-from kg.loading import inferred_graph_iri
+from kg.graph.inference import materialise_in_store
+from kg.graph.loading import inferred_graph_iri
 from kg.settings import Settings
 from kg.store.base import QueryResult, QueryRunner
-from kg.store.files import data_version, load_into, rdf_files, serving_paths
+from kg.graph.files import data_version, load_into, rdf_files, serving_paths
 
 __all__ = ["OxigraphStore", "InMemoryOxigraphStore", "open_oxigraph", "MARKER"]
 
@@ -81,7 +81,7 @@ class OxigraphStore:
 
     def executor(self, settings: Settings) -> QueryRunner:
         """Worker processes over ``path`` that are killed at the deadline."""
-        from kg.executor import QueryExecutor
+        from kg.query.processes import QueryExecutor
 
         assert self.path is not None
         return QueryExecutor(
@@ -114,8 +114,8 @@ class InMemoryOxigraphStore(OxigraphStore):
     persistent: ClassVar[bool] = False
 
     def executor(self, settings: Settings) -> QueryRunner:
-        """Threads of this process (see :mod:`kg.store.threaded` for what that cannot stop)."""
-        from kg.store.threaded import ThreadedRunner
+        """Threads of this process (see :mod:`kg.query.threaded` for what that cannot stop)."""
+        from kg.query.threaded import ThreadedRunner
 
         return ThreadedRunner.over(
             self.query, settings, failures=(OSError, RuntimeError, ValueError), engine="Oxigraph"

@@ -7,7 +7,7 @@ The default graph is the union of the named graphs, sent as ``default-graph-uri`
 alike). Values bound by callers enter as a ``VALUES`` block at the head of the query's pattern.
 
 This process holds no data: the serving path cannot use worker processes, so
-:class:`RemoteRunner` forwards each vetted query (``kg.sparql.prepare`` runs before anything is
+:class:`RemoteRunner` forwards each vetted query (``kg.query.gate.prepare`` runs before anything is
 sent) with the deadline as its timeout. A query cut off at the deadline is abandoned by closing
 its connection; whether the server then stops it is the server's business (``oxigraph serve
 --timeout-s``). Data reaches the server through the Graph Store Protocol: ``kg push``.
@@ -30,13 +30,13 @@ import pyoxigraph
 from rdflib import Dataset
 from rdflib.plugins.sparql.parser import parseQuery
 
-from kg.formats import Format
+from kg.query.formats import Format
 from kg.queries import load_query
-from kg.query_errors import QueryFailed, QuerySyntaxError, QueryTimeout
+from kg.query.errors import QueryFailed, QuerySyntaxError, QueryTimeout
 from kg.settings import Settings
-from kg.sparql import PARSER_LOCK, PreparedQuery
-from kg.store.admission import Admission
-from kg.store.answers import check_format, dataset_for, write_answer
+from kg.query.gate import PARSER_LOCK, PreparedQuery
+from kg.query.admission import Admission
+from kg.query.answers import check_format, dataset_for, write_answer
 from kg.store.base import QueryResult, QueryRunner
 
 __all__ = ["RemoteStore", "RemoteRunner", "open_remote", "bind_values"]
@@ -83,7 +83,7 @@ def bind_values(query: str, substitutions: Mapping[pyoxigraph.Variable, Any] | N
             depth += 1
         elif token.group("close"):
             depth -= 1
-    with PARSER_LOCK:  # rdflib's parser is not thread-safe (see kg.sparql)
+    with PARSER_LOCK:  # rdflib's parser is not thread-safe (see kg.query.gate)
         body = parseQuery(query)[1]
     has_template = body.name == "ConstructQuery" and body.template is not None
     index = 1 if has_template else 0
@@ -198,7 +198,7 @@ class RemoteRunner:
     """Forwards vetted queries to the remote store, ``workers`` at a time, under the deadline.
 
     Heavy queries hold at most ``heavy_workers`` of those places (by default all but one); see
-    :class:`kg.store.admission.Admission`.
+    :class:`kg.query.admission.Admission`.
     """
 
     def __init__(
@@ -235,7 +235,7 @@ class RemoteRunner:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> bytes:
-        """Like :meth:`kg.executor.QueryExecutor.run`; the deadline covers the whole exchange."""
+        """Like :meth:`kg.query.processes.QueryExecutor.run`; the deadline covers the whole exchange."""
         if self._closed:
             raise QueryFailed("the query runner is closed")
         check_format(prepared, result_format)

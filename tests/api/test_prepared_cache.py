@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from api.deps import CACHED_QUERY_CHARS, PREPARED_QUERIES, Graph, Recent
-from kg.query_errors import QueryRefused
+from kg.query.errors import QueryRefused
 from kg.settings import Settings
 from kg.store import build_store
 

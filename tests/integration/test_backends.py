@@ -12,11 +12,11 @@ import pyoxigraph
 import pytest
 from test_remote_store import start_oxigraph  # a sibling module: tests/integration is on sys.path
 
-from kg.formats import by_name
-from kg.push import push
+from kg.query.formats import by_name
+from kg.store.push import push
 from kg.queries import load_query
 from kg.settings import PROJECT_ROOT, Settings
-from kg.sparql import prepare
+from kg.query.gate import prepare
 from kg.store import Store, build_store
 
 pytestmark = pytest.mark.integration

@@ -26,11 +26,11 @@ from typing import Any
 import httpx
 import pytest
 
-from kg.formats import by_name
-from kg.query_cost import TooManyHeavyQueries
-from kg.query_errors import QueryTimeout
+from kg.query.formats import by_name
+from kg.query.cost import TooManyHeavyQueries
+from kg.query.errors import QueryTimeout
 from kg.settings import PROJECT_ROOT, Settings
-from kg.sparql import prepare
+from kg.query.gate import prepare
 from kg.store import build_store
 
 pytestmark = pytest.mark.integration

@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from kg.formats import by_name
-from kg.push import PushError, push
-from kg.query_errors import QueryFailed, QueryTimeout
+from kg.query.formats import by_name
+from kg.store.push import PushError, push
+from kg.query.errors import QueryFailed, QueryTimeout
 from kg.settings import Settings
-from kg.sparql import prepare
+from kg.query.gate import prepare
 from kg.store import RemoteStore, build_store
 from tests.listening import Listener
 

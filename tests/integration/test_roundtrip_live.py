@@ -9,7 +9,7 @@ by rdflib (or, for our JSON-LD, pyoxigraph) and compared with the triples writte
 
 Only what the loader keeps as written is drawn: it reads data with rdflib, which normalises
 typed literals ("01"^^xsd:integer becomes "1"), and Oxigraph stores numbers by value; and no
-IRI holds a character rdflib's N-Triples parser takes for a space (``tests/test_roundtrip.py``
+IRI holds a character rdflib's N-Triples parser takes for a space (``tests/query/test_roundtrip.py``
 covers both).
 """
 
@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from rdflib.compare import isomorphic
 
-from kg.formats import CannotWrite, by_name
-from kg.store.answers import write_graph
+from kg.query.formats import CannotWrite, by_name
+from kg.query.answers import write_graph
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kg.safe_parsing import MAX_NESTING
+from kg.graph.parsing import MAX_NESTING
 from kg.settings import PROJECT_ROOT
 from tests.listening import Listener
 

@@ -1,0 +1,1 @@
+"""Contributions: validation (one check per module), reports, ``kg diff`` and ``kg new``."""

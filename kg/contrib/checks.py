@@ -1,0 +1,139 @@
+"""Curator checks beyond SHACL: probable duplicates, slugs, unused prefixes, misspelt terms.
+
+Each check is a pure function over parsed files that returns located findings, with a stable id
+(:data:`CHECKS`) used as the SARIF rule id and in the JSON report's ``check`` key. They are run by
+:mod:`kg.contrib.validation`, which owns the graph and the places of every node.
+
+The slug rule, decided here and documented in CONTRIBUTING.md: a slug is a readable abbreviation of
+the node's name. Every word of it, stop words ("of", "and", ...) aside, must come from the node's
+labels (``rdfs:label`` or ``skos:altLabel``, any language, lower-cased and folded to ASCII) or
+its class's name (``id:partnership-...``): one of their words (a plural "s" aside), or the
+initials of a run of them. So ``id:chinese-academy-of-sciences``, ``id:cas`` and
+``id:chinese-academy-sciences`` all fit "Chinese Academy of Sciences", and ``st`` may stand for
+"science and technology"; ``id:russian-academy-of-sciences`` does not fit:
+a copied block whose slug was not renamed is what this catches. Word order is free. Countries
+(generated from ISO 3166-1) and ontology terms are exempt.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+__all__ = [
+    "CHECKS",
+    "slugify",
+    "normalise_label",
+    "slug_fits",
+    "closest_term",
+    "unused_prefixes",
+]
+
+#: Check id -> what it means; the ids of SHACL findings are their shapes' names instead.
+CHECKS: dict[str, str] = {
+    "syntax": "The file must parse as Turtle or N-Triples.",
+    "shacl": "The data must satisfy the SHACL shapes in shapes/.",
+    "reference": "Every IRI under id/ that the data uses must be defined by some file.",
+    "term": "Every sc: class and property must be defined by the ontology.",
+    "quote": "Every sc:quote must occur verbatim (white space aside) in its source's text.",
+    "duplicate": "A node must not repeat another node's label and kind (a probable duplicate).",
+    "slug": "A slug's words must come, in order, from the node's label (or altLabel).",
+    "prefix": "Every declared prefix must be used in the file.",
+}
+
+
+def slugify(label: str) -> str:
+    """The slug a label suggests: lower-case ASCII words joined by hyphens.
+
+    >>> slugify("Chinese Academy of Sciences (CAS)")
+    'chinese-academy-of-sciences-cas'
+    >>> slugify("Åland Islands")
+    'aland-islands'
+    """
+    folded = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii")
+    return "-".join(re.findall(r"[a-z0-9]+", folded.lower()))
+
+
+def normalise_label(label: str) -> str:
+    """A label as duplicates are compared: Unicode-normalised, case-folded, white space collapsed.
+
+    >>> normalise_label("  Chinese   Academy of SCIENCES ")
+    'chinese academy of sciences'
+    """
+    return " ".join(unicodedata.normalize("NFKC", label).casefold().split())
+
+
+#: Words a slug may add or drop freely.
+STOPWORDS = frozenset(
+    ["a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "the", "to", "with"]
+)
+
+
+def slug_fits(slug: str, labels: Iterable[str]) -> bool:
+    """True when every word of the slug (stop words aside) comes from the labels.
+
+    A word comes from the labels when it is one of their words (a plural ``s`` aside) or the
+    initials of a run of them (stop words skipped: ``st`` for "science and technology").
+
+    >>> slug_fits("cas-cooperation-agreement", ["CAS cooperation agreements"])
+    True
+    >>> slug_fits("st-partnerships", ["science and technology partners"])
+    False
+    >>> slug_fits("russian-academy-of-sciences", ["Chinese Academy of Sciences"])
+    False
+    """
+    words: set[str] = set()
+    for label in labels:
+        content = [w for w in slugify(label).split("-") if w and w not in STOPWORDS]
+        words.update(w.removesuffix("s") for w in content)
+        for start in range(len(content)):
+            for end in range(start + 2, len(content) + 1):
+                words.add("".join(w[0] for w in content[start:end]))
+    return all(
+        word in STOPWORDS or word.removesuffix("s") in words or word in words
+        for word in slug.split("-")
+    )
+
+
+def closest_term(local_name: str, vocabulary: Iterable[str]) -> str | None:
+    """The ontology term most like a misspelt one (difflib's ratio), if any is close enough.
+
+    >>> closest_term("partys", ["party", "partyTo", "partnershipKind"])
+    'party'
+    """
+    by_lower = {term.lower(): term for term in vocabulary}
+    found = difflib.get_close_matches(local_name.lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[found[0]] if found else None
+
+
+# Whatever in Turtle can hold text that looks like "prefix:" without being one, matched in the
+# order Turtle reads it: long strings, short strings, IRIs, comments.
+_NOT_NAMES = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^>\s]*>|#[^\n]*'
+)
+_DECLARATION = re.compile(r"^\s*(@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<[^>]*>\s*\.?", re.I)
+
+
+def unused_prefixes(text: str) -> list[tuple[str, int]]:
+    """Prefixes declared in Turtle ``text`` but never used, with the line of each declaration.
+
+    >>> unused_prefixes('@prefix a: <x#> .\\n@prefix b: <y#> .\\na:s a:p "b:not-a-use" .\\n')
+    [('b', 2)]
+    """
+    declared: list[tuple[str, int]] = []
+    body: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := _DECLARATION.match(line):
+            declared.append((match.group(2) or "", number))
+            body.append("")
+        else:
+            body.append(line)
+    # Blank out strings, IRIs and comments, keeping the line structure.
+    code = _NOT_NAMES.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "\n".join(body))
+    unused = []
+    for prefix, number in declared:
+        if not re.search(rf"(?<![\w.:-]){re.escape(prefix)}:", code):
+            unused.append((prefix, number))
+    return unused

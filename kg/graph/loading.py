@@ -1,0 +1,193 @@
+"""Files -> named graphs: one named graph per file, parse errors located by file, line and column.
+
+Turtle is checked first by Oxigraph's parser through :mod:`kg.graph.parsing`, which reports the
+exact line and column, refuses nesting deeper than rdflib can recurse and terms longer than its
+buffer; rdflib then builds the graph that the rest of the library and pySHACL work on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.term import IdentifiedNode
+
+from kg.errors import RdfSyntaxError, UnusableInputError
+from kg.namespaces import bind_prefixes
+from kg.graph.parsing import check_syntax
+from kg.settings import Settings
+
+__all__ = [
+    "ParsedFile",
+    "parse_file",
+    "parse_text",
+    "rdf_files",
+    "graph_iri",
+    "inferred_graph_iri",
+    "load_dataset",
+]
+
+#: File endings we read, with the rdflib and Oxigraph names of their syntax.
+SYNTAXES: dict[str, tuple[str, pyoxigraph.RdfFormat]] = {
+    ".ttl": ("turtle", pyoxigraph.RdfFormat.TURTLE),
+    ".nt": ("nt", pyoxigraph.RdfFormat.N_TRIPLES),
+}
+
+
+@dataclass
+class ParsedFile:
+    """One parsed file: its graph and the line where each subject's block starts."""
+
+    path: Path
+    graph: Graph
+    subject_lines: dict[IdentifiedNode, int] = field(default_factory=dict)
+
+    def line_of(self, node: object) -> int | None:
+        """The line where ``node`` is defined as a subject in this file, if it is."""
+        return self.subject_lines.get(node)  # type: ignore[call-overload]
+
+
+def rdf_files(paths: Iterable[Path], *, suffixes: Iterable[str] = SYNTAXES) -> list[Path]:
+    """Expand files and folders into the sorted list of RDF files (by ``suffixes``) they hold.
+
+    Raises UnusableInputError for a path that does not exist or a file of an unknown syntax.
+    """
+    known = tuple(suffixes)
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*")) if p.suffix in known and p.is_file())
+        elif path.is_file():
+            if path.suffix not in known:
+                offered = ", ".join(known)
+                raise UnusableInputError(f"{path}: unknown RDF syntax; use one of {offered}")
+            found.append(path)
+        else:
+            raise UnusableInputError(f"{path}: no such file or folder")
+    return sorted(dict.fromkeys(found))
+
+
+def parse_text(text: str, *, path: Path | str, base_iri: str | None = None) -> ParsedFile:
+    """Parse Turtle or N-Triples ``text`` that claims to come from ``path``.
+
+    Raises RdfSyntaxError with the line and column of the first error, or of the bracket that
+    nests too deep (see :mod:`kg.graph.parsing`).
+    """
+    path = Path(path)
+    rdflib_format, ox_format = SYNTAXES.get(path.suffix, SYNTAXES[".ttl"])
+    check_syntax(text, syntax=ox_format, path=path, base_iri=base_iri)
+    graph = Graph()
+    bind_prefixes(graph.namespace_manager)
+    graph.parse(data=text, format=rdflib_format, publicID=base_iri)
+    return ParsedFile(path, graph, _subject_lines(text, graph))
+
+
+def parse_file(path: Path, *, base_iri: str | None = None) -> ParsedFile:
+    """Read and parse one file; see :func:`parse_text`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise RdfSyntaxError(path, None, None, f"not UTF-8 ({error.reason})") from None
+    except OSError as error:
+        raise UnusableInputError(f"{path}: cannot read ({error.strerror})") from None
+    return parse_text(text, path=path, base_iri=base_iri)
+
+
+# A subject starts a statement at the beginning of a line: a prefixed name or an <IRI>.
+_SUBJECT_AT_LINE_START = re.compile(
+    r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.%:-]*|:[\w.%:-]*|_:[\w.-]+)(?:\s|$)"
+)
+# The file's own prefix declarations, in either Turtle or SPARQL style.
+_PREFIX_DECLARATION = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
+
+
+def _subject_lines(text: str, graph: Graph) -> dict[IdentifiedNode, int]:
+    """Map each subject of ``graph`` to the first line that opens a block about it.
+
+    Files here follow one block per subject, opened at column 0, as the style guide asks.
+    Prefixed names are read with the file's own declarations, which may differ from ours.
+    """
+    subjects = set(graph.subjects())
+    text_lines = text.splitlines()
+    declared = {m.group(1): m.group(2) for m in map(_PREFIX_DECLARATION.match, text_lines) if m}
+    lines: dict[IdentifiedNode, int] = {}
+    for number, line in enumerate(text_lines, start=1):
+        match = _SUBJECT_AT_LINE_START.match(line)
+        directive = _PREFIX_DECLARATION.match(line) or line.lower().startswith(("@base", "base"))
+        if not match or directive:
+            continue
+        node = _expand(match.group(1), declared, graph)
+        if node is not None and node in subjects and node not in lines:
+            lines[node] = number
+    return lines
+
+
+def _expand(token: str, declared: dict[str, str], graph: Graph) -> URIRef | None:
+    """A subject token as an IRI; blank node labels are renamed by the parser, so not locatable."""
+    if token.startswith("<"):
+        return URIRef(token[1:-1])
+    if token.startswith("_:"):
+        return None
+    prefix, _, local = token.partition(":")
+    if prefix in declared:
+        return URIRef(declared[prefix] + local)
+    try:
+        return graph.namespace_manager.expand_curie(token)
+    except ValueError:
+        return None
+
+
+def graph_iri(path: Path, settings: Settings) -> URIRef:
+    """The named graph of a file: ``{base}graph/{folder}/{stem}``, from its path in the project."""
+    try:
+        relative = path.resolve().relative_to(_project_root(settings))
+    except ValueError:
+        relative = Path("external") / path.name
+    return URIRef(settings.graph_base + relative.with_suffix("").as_posix())
+
+
+def inferred_graph_iri(settings: Settings) -> URIRef:
+    return URIRef(settings.graph_base + "inferred")
+
+
+def _project_root(settings: Settings) -> Path:
+    return settings.data_dir.resolve().parent
+
+
+def default_paths(settings: Settings) -> list[Path]:
+    return [settings.ontology_dir, settings.data_dir]
+
+
+def iter_parsed(paths: Iterable[Path], settings: Settings) -> Iterator[ParsedFile]:
+    for path in rdf_files(paths):
+        yield parse_file(path)
+
+
+def load_dataset(settings: Settings, *, paths: Iterable[Path] | None = None) -> Dataset:
+    """Ontology and data as a Dataset: one named graph per file, plus the inferred graph.
+
+    The default graph is the union of all named graphs, so queries see everything.
+    Raises RdfSyntaxError on the first file that does not parse.
+    """
+    from kg.graph.inference import materialise
+
+    dataset = Dataset(default_union=True)
+    bind_prefixes(dataset.namespace_manager, base=settings.base_iri)
+    asserted = []
+    for parsed in iter_parsed(paths or default_paths(settings), settings):
+        named = dataset.graph(graph_iri(parsed.path, settings))
+        for triple in parsed.graph:
+            named.add(triple)
+        asserted.append(named)
+    inferred = dataset.graph(inferred_graph_iri(settings))
+    for triple in materialise(t for graph in asserted for t in graph):
+        inferred.add(triple)
+    return dataset
+
+
+def is_blank(node: object) -> bool:
+    return isinstance(node, BNode)
