@@ -25,6 +25,8 @@ from api.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.routes import discovery, health, linked_data, pages, query_page, sparql, typed, validate
 from kg.errors import KGError
+from kg.query.limits import Limits
+from kg.query.runner import open_runner
 from kg.serving import LOAD_FAILED, LOAD_RETRY_PAUSE, follow_supervisor, record_load
 from kg.settings import Settings
 from kg.store import build_store
@@ -39,7 +41,11 @@ _STATIC = Path(__file__).resolve().parent / "static"
 def _open_graph(settings: Settings) -> Graph:
     """Open the store and its query runner (blocking: run in a thread)."""
     store = build_store(settings)
-    return Graph(store=store, executor=store.executor(settings))
+    return Graph(
+        store=store,
+        executor=open_runner(store, Limits.from_settings(settings)),
+        base=settings.base_iri,
+    )
 
 
 async def _load(service: Service) -> None:
@@ -114,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="A knowledge graph of international science-and-technology cooperation.",
         lifespan=_lifespan,
     )
-    metrics = Metrics()
+    metrics = Metrics(shared_dir=settings.metrics_dir)
     app.state.service = Service(settings=settings, metrics=metrics)
     app.include_router(sparql.router)
     app.include_router(query_page.router)

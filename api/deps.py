@@ -10,15 +10,18 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from threading import Lock
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, ClassVar, Generic, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.metrics import Metrics
-from kg.settings import Settings
+from kg.errors import KGError
+from kg.namespaces import BASE
 from kg.query.gate import PreparedQuery, prepare
-from kg.store import QueryRunner, Store
+from kg.query.runner import QueryRunner
+from kg.settings import Settings
+from kg.store import Store
 
 __all__ = ["Graph", "GraphNotReady", "Service", "SettingsDep", "GraphDep", "MetricsDep"]
 
@@ -34,11 +37,14 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 
-class GraphNotReady(Exception):
-    """The graph is still loading, or failed to load (answered 503 with ``Retry-After``)."""
+class GraphNotReady(KGError):
+    """The graph is still loading, or failed to load."""
+
+    status: ClassVar[int] = 503
+    retry: ClassVar[bool] = True
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(f"the graph is not ready: {reason}")
         self.reason = reason
 
 
@@ -73,6 +79,9 @@ class Graph:
 
     store: Store
     executor: QueryRunner
+    #: The base IRI the data is served under (``KG_BASE_IRI``): the ``sc:`` and ``id:`` of
+    #: the library's own queries.
+    base: str = BASE
     #: When this version was loaded: the Last-Modified of every answer drawn from it.
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     # Vetting parses a query twice (rdflib and Oxigraph): milliseconds a cache hit skips.

@@ -1,21 +1,13 @@
 """The one place where errors become HTTP answers.
 
-Status codes, chosen per the SPARQL 1.1 Protocol (§2.1.4: 400 for a malformed query, 500 for a
-failure while evaluating) and what public endpoints do (Apache Jena Fuseki answers a query that runs
-past its deadline with 503; Wikidata with 500):
+Every error raised on purpose is a :class:`kg.errors.KGError` whose class carries its status
+(``status``, inherited along the class hierarchy) and whether a retry may succeed (``retry``: a
+``Retry-After`` header); the classes say why they have the status they have (see
+:mod:`kg.query.errors` for the SPARQL ones). Anything else is unexpected: logged with its
+traceback and answered 500.
 
-- 400 a malformed query (with the parser's line and column), a bad parameter, a foreign dataset IRI
-- 403 an update, a SERVICE call, a FROM of a URL or file: refused on purpose, not malformed
-- 406 nothing in ``Accept`` is offered (the body lists what is)
-- 413 body or query too long
-- 415 a POST body that carries no query
-- 503 the graph is still loading, or the query queue is full: ``Retry-After`` says when to
-  come back; 503 also for a query stopped at its deadline (as Fuseki), without ``Retry-After``,
-  since the same query would be stopped again
-- 500 a result over the cap (the query must be narrowed) or an evaluation failure, and anything
-  unexpected, which is logged with its traceback
-
-Bodies are plain text, or JSON when the client's ``Accept`` names ``application/json``.
+Bodies are plain text (``line L, column C: message``), JSON when the client's ``Accept`` names
+``application/json``, and, for a 404 asked for by a browser, the helpful not-found page.
 """
 
 from __future__ import annotations
@@ -23,22 +15,15 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from api.deps import GraphNotReady
-from api.limits import BodyTooLarge, QueryTooLong
-from api.protocol import ProtocolError, UnsupportedMediaType, UpdateRefused
-from kg.query import errors as qe
+from api import html
+from kg.errors import KGError, NotFound
 
-__all__ = [
-    "ErrorAnswer",
-    "KNOWN_ERRORS",
-    "describe_error",
-    "render_error",
-    "install_error_handlers",
-]
+__all__ = ["ErrorAnswer", "describe_error", "render_error", "install_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -58,60 +43,24 @@ class ErrorAnswer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def describe_error(error: Exception) -> ErrorAnswer:
-    """The answer for one of :data:`KNOWN_ERRORS`."""
-    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    match error:
-        case qe.QuerySyntaxError():
-            return ErrorAnswer(
-                400,
-                f"syntax error in the query: {error.message}",
-                line=error.line,
-                column=error.column,
-            )
-        case qe.QueryRefused():
-            return ErrorAnswer(403, str(error))
-        case UpdateRefused():
-            return ErrorAnswer(403, str(error))
-        case ProtocolError():
-            return ErrorAnswer(400, error.message, parameter=error.parameter)
-        case qe.NotAcceptable():
-            return ErrorAnswer(406, str(error))
-        case BodyTooLarge() | QueryTooLong():
-            return ErrorAnswer(413, str(error))
-        case UnsupportedMediaType():
-            return ErrorAnswer(415, str(error))
-        case qe.Overloaded():
-            return ErrorAnswer(503, str(error), headers=retry)
-        case GraphNotReady():
-            return ErrorAnswer(503, f"the graph is not ready: {error.reason}", headers=retry)
-        case qe.QueryTimeout():
-            return ErrorAnswer(503, str(error))
-        case qe.ResultTooLarge():
-            # Well-formed, but more than this endpoint answers: the client must narrow it.
-            return ErrorAnswer(422, str(error))
-        case qe.WorkerLost():
-            return ErrorAnswer(503, str(error), headers=retry)
-        case qe.QueryFailed():
-            return ErrorAnswer(500, str(error))
-    raise TypeError(f"not a known error: {type(error).__name__}")  # pragma: no cover
+def describe_error(error: KGError) -> ErrorAnswer:
+    """The answer to ``error``: its class's status, its message and position.
 
-
-KNOWN_ERRORS: tuple[type[Exception], ...] = (
-    qe.QuerySyntaxError,
-    qe.QueryRefused,
-    qe.NotAcceptable,
-    qe.Overloaded,
-    qe.QueryTimeout,
-    qe.ResultTooLarge,
-    qe.QueryFailed,
-    UpdateRefused,
-    ProtocolError,
-    BodyTooLarge,
-    QueryTooLong,
-    UnsupportedMediaType,
-    GraphNotReady,
-)
+    >>> from kg.query.errors import QuerySyntaxError, Overloaded
+    >>> answer = describe_error(QuerySyntaxError("unexpected }", 2, 7))
+    >>> answer.status, answer.message, answer.line, answer.column
+    (400, 'syntax error in the query: unexpected }', 2, 7)
+    >>> describe_error(Overloaded(waiting=3)).headers
+    {'Retry-After': '5'}
+    """
+    return ErrorAnswer(
+        error.status,
+        error.client_message(),
+        line=getattr(error, "line", None),
+        column=getattr(error, "column", None),
+        parameter=getattr(error, "parameter", None),
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)} if error.retry else {},
+    )
 
 
 def _wants_json(request: Request) -> bool:
@@ -141,7 +90,24 @@ def render_error(request: Request, answer: ErrorAnswer) -> Response:
     return Response(body, status_code=answer.status, headers=answer.headers, media_type=media_type)
 
 
+def _not_found_text(error: NotFound) -> str:
+    lines = [str(error)]
+    if error.suggestions:
+        shown = "; ".join(f"{label} <{html.path_for(iri)}>" for iri, label in error.suggestions)
+        lines.append(f"similar names: {shown}")
+    if error.search:
+        lines.append(f"search the labels: /api/search?{urlencode({'q': error.search})}")
+    return "\n".join(lines)
+
+
 async def _known(request: Request, error: Exception) -> Response:
+    assert isinstance(error, KGError)
+    if isinstance(error, NotFound):
+        if "text/html" in request.headers.get("accept", ""):
+            return html.not_found_page(request, error)
+        if not _wants_json(request):
+            body = _not_found_text(error) + "\n"
+            return Response(body, status_code=404, media_type="text/plain; charset=utf-8")
     return render_error(request, describe_error(error))
 
 
@@ -151,7 +117,6 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every known error to its answer, and log anything else as a 500."""
-    for kind in KNOWN_ERRORS:
-        app.add_exception_handler(kind, _known)
+    """Map every library error to its answer, and log anything else as a 500."""
+    app.add_exception_handler(KGError, _known)
     app.add_exception_handler(Exception, _unexpected)

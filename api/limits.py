@@ -10,10 +10,12 @@ make the server buffer an endless header (:class:`BoundedHttpToolsProtocol`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from kg.errors import KGError
 
 __all__ = [
     "HeaderLimitMiddleware",
@@ -39,16 +41,20 @@ MAX_HEADER_FIELDS = 100
 MAX_HEAD_BYTES = 1024 * 1024
 
 
-class BodyTooLarge(Exception):
-    """The request body exceeds ``limit`` bytes (answered 413)."""
+class BodyTooLarge(KGError):
+    """The request body exceeds ``limit`` bytes."""
+
+    status: ClassVar[int] = 413
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"request body exceeds the limit of {limit} bytes")
         self.limit = limit
 
 
-class QueryTooLong(Exception):
-    """The query text exceeds ``limit`` characters (answered 413)."""
+class QueryTooLong(KGError):
+    """The query text exceeds ``limit`` characters."""
+
+    status: ClassVar[int] = 413
 
     def __init__(self, length: int, limit: int) -> None:
         super().__init__(f"query is {length} characters long; the limit is {limit} characters")

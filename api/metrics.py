@@ -1,15 +1,19 @@
-"""Prometheus metrics of one app instance: requests, query latency, timeouts, refused queries.
+"""Prometheus metrics of the service: requests, query latency, timeouts, refused queries.
 
-Each app owns its registry, so several apps (tests, workers) never share counters by accident.
-With several uvicorn workers each worker reports its own numbers; a scraper sums them.
+Each app owns its registry, so several apps (tests) never share counters by accident. Under
+``kg serve`` the workers share ``settings.metrics_dir`` (prometheus_client's multiprocess mode):
+each writes its counters there, and ``/metrics`` in any worker answers the sum over all of them,
+so a scrape sees the service, not the one worker that happened to answer it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +26,8 @@ class Metrics:
     """The counters and histograms the service exports at ``/metrics``."""
 
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    #: The folder the workers of one ``kg serve`` share; None for a lone app.
+    shared_dir: Path | None = None
 
     def __post_init__(self) -> None:
         self.requests = Counter(
@@ -46,6 +52,14 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+
+    def exposition(self) -> bytes:
+        """The text exposition: every worker's numbers summed when they share a folder."""
+        if self.shared_dir is None:
+            return generate_latest(self.registry)
+        summed = CollectorRegistry()
+        MultiProcessCollector(summed, path=str(self.shared_dir))
+        return generate_latest(summed)
 
     def observe_query(self, *, form: str, outcome: str, seconds: float) -> None:
         """Record one query's duration and outcome ("ok", "timeout", "too_large", ...)."""
@@ -85,6 +99,6 @@ class MetricsMiddleware:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    """The Prometheus text exposition of this app's registry."""
+    """The Prometheus text exposition of the service's metrics."""
     metrics: Metrics = request.app.state.service.metrics
-    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

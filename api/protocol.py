@@ -9,10 +9,13 @@ here, before the query text is even parsed, because this endpoint is read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
+
+from kg.errors import KGError
 
 __all__ = [
     "ProtocolRequest",
@@ -30,8 +33,10 @@ SPARQL_UPDATE = "application/sparql-update"
 QUERY_MEDIA_TYPES = (FORM, SPARQL_QUERY)
 
 
-class ProtocolError(Exception):
-    """A request that breaks the protocol; ``parameter`` names the culprit (answered 400)."""
+class ProtocolError(KGError):
+    """A request that breaks the protocol; ``parameter`` names the culprit."""
+
+    status: ClassVar[int] = 400
 
     def __init__(self, message: str, *, parameter: str | None = None) -> None:
         super().__init__(message)
@@ -39,8 +44,10 @@ class ProtocolError(Exception):
         self.parameter = parameter
 
 
-class UpdateRefused(Exception):
-    """A SPARQL Update request: this endpoint is read-only (answered 403)."""
+class UpdateRefused(KGError):
+    """A SPARQL Update request: this endpoint is read-only."""
+
+    status: ClassVar[int] = 403
 
     def __init__(self, how: str) -> None:
         super().__init__(
@@ -49,8 +56,10 @@ class UpdateRefused(Exception):
         )
 
 
-class UnsupportedMediaType(Exception):
-    """A POST body of a type that carries no query (answered 415)."""
+class UnsupportedMediaType(KGError):
+    """A POST body of a type that carries no query."""
+
+    status: ClassVar[int] = 415
 
     def __init__(self, media_type: str) -> None:
         shown = media_type or "no Content-Type"

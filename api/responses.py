@@ -1,6 +1,7 @@
 """Which format an answer is written in, and the Content-Type it is labelled with.
 
-The formats themselves (media types, extensions, writers) come from ``kg.query.formats``; this module only
+The formats themselves (media types, extensions, writers) come from ``kg.query.formats``; this
+module only
 decides which of them a route offers and how a ``format`` parameter combines with ``Accept``.
 """
 

@@ -16,24 +16,16 @@ import pyoxigraph
 from pydantic import ValidationError
 
 from kg.errors import KGError, RdfSyntaxError, UnusableInputError
+from kg.query.errors import NotAcceptable, QuerySyntaxError
+from kg.query.formats import FORMATS, by_name
 from kg.settings import STORE_CHOICES, Settings
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
-QUERY_FORMATS = {
-    "json": pyoxigraph.QueryResultsFormat.JSON,
-    "xml": pyoxigraph.QueryResultsFormat.XML,
-    "csv": pyoxigraph.QueryResultsFormat.CSV,
-    "tsv": pyoxigraph.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "ttl": pyoxigraph.RdfFormat.TURTLE,
-    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
-    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
-    "rdf": pyoxigraph.RdfFormat.RDF_XML,
-}
+#: ``kg query --format``: a table for people, or any answer format of the endpoint's one table.
+QUERY_FORMAT_NAMES = ("table", *(fmt.name for fmt in FORMATS if fmt.kind != "html"))
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -121,6 +113,8 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
+    from kg.query.answers import check_format, write_answer
+    from kg.query.gate import prepare
     from kg.store import build_store
 
     text = args.query
@@ -131,18 +125,32 @@ def _cmd_query(args: argparse.Namespace) -> int:
             raise UnusableInputError(f"{args.query}: cannot read ({error.strerror})") from None
     store = build_store(_settings(args), on_disk=False)
     try:
-        result = store.query(text)
+        prepared = prepare(text, named_graphs=store.named_graphs)
+        if args.format != "table":
+            check_format(prepared, by_name(args.format))
+        result = store.query(prepared.text)
+    except QuerySyntaxError as error:
+        where = f"{error.line}:{error.column}: " if error.line is not None else ""
+        print(f"kg query: malformed query: {where}{error.message}", file=sys.stderr)
+        return EXIT_UNUSABLE
     except SyntaxError as error:
         print(f"kg query: malformed query: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
-    if isinstance(result, pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean):
-        if args.format == "table":
-            print(_table(result))
-        else:
-            sys.stdout.write((result.serialize(format=QUERY_FORMATS[args.format]) or b"").decode())
-    else:
-        fmt = args.format if args.format in GRAPH_FORMATS else "ttl"
-        sys.stdout.write((pyoxigraph.serialize(result, format=GRAPH_FORMATS[fmt]) or b"").decode())
+    except NotAcceptable:
+        fits = "graph" if prepared.form.answers_graph else "results"
+        names = ", ".join(fmt.name for fmt in FORMATS if fmt.kind == fits)
+        print(
+            f"kg query: --format {args.format} cannot carry the answer of a "
+            f"{prepared.form.value} query; use table or one of {names}",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+    if args.format == "table" and not prepared.form.answers_graph:
+        print(_table(result))  # type: ignore[arg-type]
+        return EXIT_OK
+    fmt = by_name("ttl" if args.format == "table" else args.format)
+    # The endpoint's writer: the same CSV fixes, prefixes and checks as /sparql.
+    sys.stdout.write(write_answer(result, fmt, limit=sys.maxsize).decode("utf-8"))
     return EXIT_OK
 
 
@@ -202,6 +210,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description=__doc__.split("\n")[0])
     parser.add_argument("--base-iri", dest="base_iri", help="base IRI (KG_BASE_IRI)")
+    parser.add_argument(
+        "--project",
+        dest="project_dir",
+        type=Path,
+        help="the project folder (KG_PROJECT_DIR; default: the nearest folder at or above the "
+        "working directory holding ontology/ and shapes/)",
+    )
     parser.add_argument("--ontology-dir", dest="ontology_dir", type=Path)
     parser.add_argument("--shapes-dir", dest="shapes_dir", type=Path)
     parser.add_argument("--data-dir", dest="data_dir", type=Path)
@@ -241,9 +256,7 @@ def _parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", help="answer a SPARQL query on the embedded graph")
     query.add_argument("query", help="the query text, or a .rq file")
-    query.add_argument(
-        "--format", choices=("table", *QUERY_FORMATS, *GRAPH_FORMATS), default="table"
-    )
+    query.add_argument("--format", choices=QUERY_FORMAT_NAMES, default="table")
     query.set_defaults(run=_cmd_query)
 
     countries = commands.add_parser("countries", help="write ISO 3166-1 countries from pycountry")

@@ -1,4 +1,10 @@
-"""The vocabularies the graph uses, bound once so every serialisation shares the same prefixes."""
+"""The vocabularies the graph uses, bound once so every serialisation shares the same prefixes.
+
+``BASE`` is the one definition of the base the repository's files are written in. A deployment
+may serve the graph under another (``KG_BASE_IRI``): loading then rebases every IRI under
+``BASE`` with :func:`rebase`, and the library's queries declare ``sc:`` and ``id:`` under the
+served base (:func:`kg.queries.load_query`), so nothing else needs to know.
+"""
 
 from rdflib import Namespace
 from rdflib.namespace import (
@@ -15,7 +21,7 @@ from rdflib.namespace import (
     NamespaceManager,
 )
 
-__all__ = ["BASE", "SC", "ORG", "SDO", "PREFIXES", "bind_prefixes"]
+__all__ = ["BASE", "SC", "ORG", "SDO", "PREFIXES", "bind_prefixes", "rebase"]
 
 BASE = "https://w3id.org/scicoop/"
 SC = Namespace(BASE + "ontology#")
@@ -49,3 +55,16 @@ def bind_prefixes(manager: NamespaceManager, *, base: str = BASE) -> None:
         elif prefix == "sc":
             namespace = base + "ontology#"
         manager.bind(prefix, namespace, override=True, replace=True)
+
+
+def rebase(iri: str, *, base: str) -> str:
+    """``iri`` moved from the files' ``BASE`` to ``base``; any other IRI as it is.
+
+    The comparison is on the whole prefix, as a string: a look-alike host is not under it.
+
+    >>> rebase("https://w3id.org/scicoop/id/china", base="http://localhost:8000/")
+    'http://localhost:8000/id/china'
+    >>> rebase("https://w3id-org/scicoop/id/china", base="http://localhost:8000/")
+    'https://w3id-org/scicoop/id/china'
+    """
+    return base + iri[len(BASE) :] if iri.startswith(BASE) else iri

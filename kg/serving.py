@@ -64,6 +64,11 @@ def serve(settings: Settings, *, log_level: str = "info") -> None:
         update["store_path"] = run_dir / "store"  # one store for every worker, built once
     settings = settings.model_copy(update=update)
     _export(settings)
+    # Every worker writes its counters where /metrics in any worker sums them all
+    # (prometheus_client's multiprocess mode, chosen by this variable when a worker imports it).
+    assert settings.metrics_dir is not None
+    settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(settings.metrics_dir)
     config = uvicorn.Config(
         "api.app:create_app",
         factory=True,

@@ -9,10 +9,28 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Settings", "PROJECT_ROOT", "STORE_CHOICES"]
+from kg.namespaces import BASE
 
-#: The checkout this package was installed from; the default place of ontology, shapes and data.
+__all__ = ["Settings", "PROJECT_ROOT", "STORE_CHOICES", "find_project"]
+
+#: The checkout this package was installed from: the project when none is found from the
+#: working directory (``kg serve --data`` run elsewhere still has the ontology).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: What makes a folder a SciCoop KG project: these subfolders.
+PROJECT_MARKERS = ("ontology", "shapes")
+#: The folders a project holds, as settings named ``{folder}_dir``.
+PROJECT_FOLDERS = ("ontology", "shapes", "data", "queries")
+
+
+def find_project(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding ``ontology/`` and ``shapes/``, as git
+    finds its work tree; None when there is none."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if all((folder / marker).is_dir() for marker in PROJECT_MARKERS):
+            return folder
+    return None
+
 
 #: What ``KG_STORE`` may say, for messages and ``--help``.
 STORE_CHOICES = "oxigraph, memory, or sparql+http(s)://host:port/path (a SPARQL 1.1 endpoint)"
@@ -23,7 +41,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KG_", frozen=True, extra="forbid")
 
-    base_iri: str = "https://w3id.org/scicoop/"
+    base_iri: str = BASE
+    #: The project whose folders are used: by default the nearest one at or above the working
+    #: directory (a contributor's clone, wherever ``kg`` was installed from).
+    project_dir: Path | None = None
     ontology_dir: Path = PROJECT_ROOT / "ontology"
     shapes_dir: Path = PROJECT_ROOT / "shapes"
     data_dir: Path = PROJECT_ROOT / "data"
@@ -70,6 +91,20 @@ class Settings(BaseSettings):
     #: unset, and the outcome of the last reload, which ``/ready`` reports. A process given one
     #: stops when the process that started it dies.
     run_dir: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _folders_of_the_project(cls, data: object) -> object:
+        """Unset folders are the project's: ``project_dir``, else the one found from the
+        working directory, else this package's checkout."""
+        if not isinstance(data, dict):
+            return data
+        given = data.get("project_dir")
+        root = Path(given) if given else find_project(Path.cwd()) or PROJECT_ROOT
+        data.setdefault("project_dir", root)
+        for folder in PROJECT_FOLDERS:
+            data.setdefault(f"{folder}_dir", root / folder)
+        return data
 
     @model_validator(mode="after")
     def _heavy_lane_fits(self) -> Settings:
@@ -119,6 +154,11 @@ class Settings(BaseSettings):
     def remote_endpoint(self) -> str | None:
         """The remote store's query URL (``KG_STORE`` without ``sparql+``), if it is remote."""
         return self.store.removeprefix("sparql+") if self.store_kind == "remote" else None
+
+    @property
+    def metrics_dir(self) -> Path | None:
+        """Where the processes of one ``kg serve`` write the metrics each ``/metrics`` sums."""
+        return self.run_dir / "metrics" if self.run_dir is not None else None
 
     @property
     def ontology_iri(self) -> str:

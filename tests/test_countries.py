@@ -14,10 +14,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from kg.graph.countries import PYCOUNTRY, _slugs, countries_graph, write_countries
-from kg.errors import KGError
-from kg.settings import PROJECT_ROOT, Settings
 from kg.contrib.validation import validate
+from kg.errors import KGError
+from kg.graph.countries import PYCOUNTRY, _slugs, countries_graph, write_countries
+from kg.settings import PROJECT_ROOT, Settings
 
 BASE = Settings.model_fields["base_iri"].default
 SC = BASE + "ontology#"

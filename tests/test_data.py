@@ -16,11 +16,11 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
+from kg.contrib.reporting import render
+from kg.contrib.validation import validate
 from kg.graph.loading import load_dataset
 from kg.namespaces import SC
-from kg.contrib.reporting import render
 from kg.settings import PROJECT_ROOT, Settings
-from kg.contrib.validation import validate
 
 ID = "https://w3id.org/scicoop/id/"
 SOURCE = URIRef(ID + "striving-to-create-a-new-horizon")

@@ -22,8 +22,8 @@ from kg.cli import main
 from kg.errors import RdfSyntaxError, ReasonerUnavailableError, UnusableInputError
 from kg.graph.inference import materialise
 from kg.graph.loading import parse_file
-from kg.namespaces import ORG, SC, SDO, bind_prefixes
 from kg.graph.reasoning import ReasonerReport, check_ontology, render_report
+from kg.namespaces import ORG, SC, SDO, bind_prefixes
 from kg.settings import PROJECT_ROOT
 
 ONTOLOGY = PROJECT_ROOT / "ontology" / "scicoop.ttl"

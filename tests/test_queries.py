@@ -13,8 +13,8 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from kg.settings import PROJECT_ROOT, Settings
 from kg.query.gate import QueryForm, prepare
+from kg.settings import PROJECT_ROOT, Settings
 from kg.store import OxigraphStore, build_store
 
 ID = "https://w3id.org/scicoop/id/"

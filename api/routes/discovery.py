@@ -18,9 +18,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.caching import cache_headers, etag_for
 from api.deps import Graph, GraphDep, SettingsDep
-from kg.describe.resources import all_quads, construct, licence, prefixes_for, select
-from api.routes.linked_data import DOCUMENT_FORMATS, rdf_answer
-from api.routes.pages import get_and_head
+from api.documents import DOCUMENT_FORMATS, rdf_answer
+from api.routing import get_and_head
+from kg.describe.resources import all_quads, construct, licence, select
+from kg.describe.terms import prefixes_for
 from kg.query.formats import by_name
 from kg.settings import Settings
 

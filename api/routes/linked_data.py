@@ -9,163 +9,49 @@ The data's IRIs stay canonical (``settings.base_iri``) whatever host serves them
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from functools import partial
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from pyoxigraph import Triple
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.caching import cache_headers, etag_for, matches_if_none_match
+from api.caching import cache_headers, etag_for
 from api.deps import Graph, GraphDep, SettingsDep
-from kg.describe.resources import (
-    MAX_SLUG,
-    SLUG,
-    describe,
-    exists,
-    graph_content,
-    jsonld_context,
-    licence,
-    ontology_terms,
-    ontology_triples,
-    serialize,
-    similar,
+from api.documents import (
+    BY_EXTENSION,
+    DOCUMENT_FORMATS,
+    jsonld_context_of,
+    negotiated,
+    not_modified,
+    rdf_answer,
+    split_extension,
 )
-from api.responses import content_type
-from api.routes.pages import (
-    get_and_head,
-    languages,
-    render_graph,
-    render_not_found,
-    render_ontology,
-    render_resource,
-)
-from kg.query.formats import FORMATS, Format, negotiate
+from api.html import render_graph, render_ontology, render_resource
+from api.routing import get_and_head
+from kg.describe.resources import MAX_SLUG, SLUG, describe, exists, graph_content, ontology_triples
+from kg.describe.search import similar
+from kg.describe.terms import ontology_terms
+from kg.errors import NotFound
+from kg.query.formats import Format
 from kg.settings import Settings
 
-__all__ = ["router", "DOCUMENT_FORMATS", "rdf_answer", "context_url"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["linked data"])
 
-#: What a document offers, the default first (what ``*/*`` gets).
-DOCUMENT_FORMATS: tuple[Format, ...] = tuple(
-    next(fmt for fmt in FORMATS if fmt.name == name)
-    for name in ("ttl", "jsonld", "nt", "rdf", "html")
-)
-_BY_EXTENSION = {fmt.extensions[0]: fmt for fmt in DOCUMENT_FORMATS}
 
-
-def context_url(request: Request) -> str:
-    """The absolute URL of the published JSON-LD context on this server."""
-    return str(request.url_for("context"))
-
-
-def _split(name: str) -> tuple[str, Format | None]:
-    """``slug.ext`` → (slug, forced format); an extension we do not offer is kept in the slug,
-    so it fails the slug check and answers 404."""
-    stem, dot, extension = name.rpartition(".")
-    if dot and extension in _BY_EXTENSION:
-        return stem, _BY_EXTENSION[extension]
-    return name, None
-
-
-def _link_header(path: str, *, licence_iri: str | None) -> str:
-    links = [
-        f'<{path}.{fmt.extensions[0]}>; rel="alternate"; type="{fmt.media_type}"'
-        for fmt in DOCUMENT_FORMATS
-    ]
-    links.append('</.well-known/void>; rel="describedby"; type="text/turtle"')
-    if licence_iri:
-        links.append(f'<{licence_iri}>; rel="license"')
-    return ", ".join(links)
-
-
-def _not_modified(request: Request, *, etag: str, graph: Graph) -> bool:
-    if request.headers.get("if-none-match") is not None:
-        return matches_if_none_match(request.headers.get("if-none-match"), etag)
-    since = request.headers.get("if-modified-since")
-    if not since:
-        return False
-    try:
-        return graph.loaded_at <= parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False
-
-
-async def rdf_answer(
-    request: Request,
-    *,
-    graph: Graph,
-    settings: Settings,
-    key: str,
-    path: str,
-    fmt: Format,
-    triples: Callable[[], list[Triple]],
-    html: Callable[[dict[str, str]], Response] | None,
-) -> Response:
-    """The answer in ``fmt`` with the linked-data headers, or 304 when the client has it.
-
-    ``key`` identifies the resource in the ETag; ``path`` is the document path the alternates
-    hang off; ``triples`` (blocking) gives the content; ``html`` renders the page.
-    """
-    language = (
-        ",".join(languages(request.headers.get("accept-language"))) if fmt.kind == "html" else ""
-    )
-    etag = etag_for(version=graph.version, query=key + "\x1f" + language, media_type=fmt.media_type)
-    licence_iri = await graph.derive("licence", partial(licence, graph.store))
-    headers = dict(cache_headers(etag))
-    headers["Vary"] = "Accept, Accept-Language" if fmt.kind == "html" else "Accept"
-    headers["Last-Modified"] = format_datetime(graph.loaded_at, usegmt=True)
-    headers["Link"] = _link_header(path, licence_iri=licence_iri)
-    if _not_modified(request, etag=etag, graph=graph):
-        return Response(status_code=304, headers=headers)
-    if fmt.kind == "html":
-        assert html is not None
-        return html(headers)
-    content = await run_in_threadpool(triples)
-    context = None
-    if fmt.name == "jsonld":
-        context = await _context(graph, settings)
-    body = await run_in_threadpool(
-        lambda: serialize(
-            content, fmt, settings=settings, context=context, context_url=context_url(request)
-        )
-    )
-    return Response(body, headers=headers, media_type=content_type(fmt))
-
-
-async def _context(graph: Graph, settings: Settings) -> dict[str, object]:
-    """The JSON-LD context of this version, built from the ontology once."""
-    return await graph.derive(
-        ("context", settings.base_iri),
-        partial(jsonld_context, graph.store, graph.named_graphs, settings),
-    )
-
-
-def _negotiated(request: Request, forced: Format | None, offered: tuple[Format, ...]) -> Format:
-    return forced if forced is not None else negotiate(request.headers.get("accept"), list(offered))
-
-
-async def _not_found(request: Request, *, graph: Graph, settings: Settings, slug: str) -> Response:
+async def _not_found(graph: Graph, settings: Settings, slug: str) -> NotFound:
+    """The 404 for an unknown slug, with similar names (rendered by :mod:`api.errors`)."""
     shown = slug[:MAX_SLUG]
     suggestions = await run_in_threadpool(similar, graph.store, shown, under=settings.id_base)
     iri = settings.id_base + shown
-    if "text/html" in request.headers.get("accept", ""):
-        return render_not_found(
-            request, iri=iri, slug=shown, suggestions=suggestions, settings=settings
-        )
-    lines = [f"nothing in the graph is called {iri}"]
-    if suggestions:
-        lines.append(
-            "similar names: "
-            + "; ".join(
-                f"{label} </id/{found[len(settings.id_base) :]}>" for found, label in suggestions
-            )
-        )
-    lines.append(f"search the labels: /api/search?q={shown.replace('-', '+')}")
-    return PlainTextResponse("\n".join(lines) + "\n", status_code=404)
+    return NotFound(
+        f"nothing in the graph is called {iri}",
+        iri=iri,
+        suggestions=suggestions,
+        search=shown.replace("-", " "),
+    )
 
 
 def _valid_slug(slug: str) -> bool:
@@ -182,7 +68,7 @@ async def thing(request: Request, slug: str, graph: GraphDep, settings: Settings
     """httpRange-14: the IRI names the thing, not a document: 303 to ``/doc/{slug}``."""
     iri = settings.id_base + slug
     if not _valid_slug(slug) or not await run_in_threadpool(exists, graph.store, iri):
-        return await _not_found(request, graph=graph, settings=settings, slug=slug)
+        raise await _not_found(graph, settings, slug)
     headers = {
         "Vary": "Accept",
         "Link": f'</doc/{slug}>; rel="describedby"',
@@ -201,14 +87,14 @@ async def document(request: Request, name: str, graph: GraphDep, settings: Setti
     """The description of ``/id/{slug}`` in the negotiated format; ``.ttl|.jsonld|.nt|.rdf|.html``
     force one. 404 (with similar names) for an unknown slug or extension, 406 listing the offered
     types when nothing in ``Accept`` is offered."""
-    slug, forced = _split(name)
+    slug, forced = split_extension(name)
     if not _valid_slug(slug):
-        return await _not_found(request, graph=graph, settings=settings, slug=slug)
+        raise await _not_found(graph, settings, slug)
     iri = settings.id_base + slug
-    fmt = _negotiated(request, forced, DOCUMENT_FORMATS)
+    fmt = negotiated(request, forced, DOCUMENT_FORMATS)
     triples = await graph.derive(("describe", iri), partial(describe, graph.store, iri))
     if not triples:
-        return await _not_found(request, graph=graph, settings=settings, slug=slug)
+        raise await _not_found(graph, settings, slug)
     path = f"/doc/{slug}"
 
     def html(headers: dict[str, str]) -> Response:
@@ -225,7 +111,7 @@ async def document(request: Request, name: str, graph: GraphDep, settings: Setti
 async def _ontology(
     request: Request, graph: Graph, settings: Settings, forced: Format | None
 ) -> Response:
-    fmt = _negotiated(request, forced, DOCUMENT_FORMATS)
+    fmt = negotiated(request, forced, DOCUMENT_FORMATS)
     terms = None
     if fmt.kind == "html":
         terms = await graph.derive(
@@ -265,12 +151,10 @@ async def ontology_file(
     request: Request, extension: str, graph: GraphDep, settings: SettingsDep
 ) -> Response:
     """``/ontology.ttl|.jsonld|.nt|.rdf|.html``; another extension is 404."""
-    if extension not in _BY_EXTENSION:
-        offered = ", ".join(sorted(_BY_EXTENSION))
-        return PlainTextResponse(
-            f"no /ontology.{extension[:20]}: use one of {offered}\n", status_code=404
-        )
-    return await _ontology(request, graph, settings, _BY_EXTENSION[extension])
+    if extension not in BY_EXTENSION:
+        offered = ", ".join(sorted(BY_EXTENSION))
+        raise NotFound(f"no /ontology.{extension[:20]}: use one of {offered}")
+    return await _ontology(request, graph, settings, BY_EXTENSION[extension])
 
 
 @get_and_head(
@@ -284,14 +168,12 @@ async def named_graph(
 ) -> Response:
     """The triples of ``{base}graph/{path}`` (one per file, and ``inferred``), as listed in the
     SPARQL service description; an extension forces the format."""
-    stem, forced = _split(path)
+    stem, forced = split_extension(path)
     iri = settings.graph_base + stem
     if iri not in graph.named_graphs:
         known = ", ".join("/graph/" + g[len(settings.graph_base) :] for g in graph.named_graphs)
-        return PlainTextResponse(
-            f"no named graph {iri[:300]}; the graphs are {known}\n", status_code=404
-        )
-    fmt = _negotiated(request, forced, DOCUMENT_FORMATS)
+        raise NotFound(f"no named graph {iri[:300]}; the graphs are {known}")
+    fmt = negotiated(request, forced, DOCUMENT_FORMATS)
     content = await run_in_threadpool(graph_content, graph.store, iri)
 
     def html(headers: dict[str, str]) -> Response:
@@ -315,7 +197,7 @@ async def context(request: Request, graph: GraphDep, settings: SettingsDep) -> R
     etag = etag_for(version=graph.version, query="context", media_type="application/ld+json")
     headers = dict(cache_headers(etag))
     headers["Last-Modified"] = format_datetime(graph.loaded_at, usegmt=True)
-    if _not_modified(request, etag=etag, graph=graph):
+    if not_modified(request, etag=etag, graph=graph):
         return Response(status_code=304, headers=headers)
-    body = await _context(graph, settings)
+    body = await jsonld_context_of(graph, settings)
     return JSONResponse({"@context": body}, headers=headers, media_type="application/ld+json")

@@ -8,9 +8,9 @@ from fastapi.responses import Response
 from api.caching import cache_headers, etag_for, matches_if_none_match
 from api.deps import GraphDep, MetricsDep
 from api.protocol import ProtocolError, read_request
+from api.query_html import render_query_page
 from api.querying import execute, prepare_query
 from api.responses import content_type, graph_formats, result_formats_for, select_format
-from api.routes.query_page import render_page
 from api.service_description import serialize, service_description
 from kg.query.formats import Format
 
@@ -82,7 +82,7 @@ async def _describe(
     offered = graph_formats(with_html=True)
     fmt = select_format(formats, accept=accept, offered=offered)
     if fmt.kind == "html":
-        return await render_page(request)
+        return await render_query_page(request)
     endpoint = str(request.url_for("sparql"))
     etag = etag_for(version=graph.version, query=endpoint, media_type=fmt.media_type)
     headers = dict(cache_headers(etag))

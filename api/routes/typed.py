@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pyoxigraph import Literal, NamedNode
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Graph, GraphDep, SettingsDep
-from kg.describe.resources import Term, exists, select
 from api.models import (
     Actor,
     ActorDetail,
@@ -29,6 +28,8 @@ from api.models import (
     Ref,
     SearchHit,
 )
+from kg.describe.resources import Term, exists, select
+from kg.errors import NotFound
 from kg.settings import Settings
 
 __all__ = ["router"]
@@ -48,7 +49,7 @@ Slug = Annotated[
 
 
 async def _rows(graph: Graph, name: str, **values: Term | str) -> list[Row]:
-    return await run_in_threadpool(lambda: select(graph.store, name, **values))
+    return await run_in_threadpool(lambda: select(graph.store, name, base=graph.base, **values))
 
 
 def _ref(iri: Term | None, label: Term | None) -> Ref | None:
@@ -168,7 +169,7 @@ async def actor(
     if not rows:
         known = await run_in_threadpool(exists, graph.store, iri)
         detail = f"{iri} is not an actor" if known else f"no actor {iri}"
-        raise HTTPException(404, detail)
+        raise NotFound(detail, iri=iri)
     links = await _rows(graph, "api_actor_links", actor=iri)
     by_relation: dict[str, list[Row]] = {}
     for row in links:

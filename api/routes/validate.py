@@ -26,12 +26,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep
 from api.errors import ErrorAnswer, render_error
+from kg.contrib.reporting import render
+from kg.contrib.validation import ValidationReport, validate_contribution
 from kg.errors import RdfSyntaxError
 from kg.graph.loading import parse_text
-from kg.contrib.reporting import render
 from kg.graph.parsing import parse_quads
 from kg.settings import Settings
-from kg.contrib.validation import ValidationReport, validate_contribution
 
 __all__ = ["router", "ACCEPTED", "Contribution", "read_contribution"]
 

@@ -43,7 +43,8 @@ SEVERITIES: tuple[Severity, ...] = ("Violation", "Warning", "Info")
 
 #: What found a problem: the parser, a SHACL shape, or one of the curator checks written in Python
 #: (references to undefined nodes, terms missing from the ontology, quotes missing from the source,
-#: probable duplicates, slugs that do not fit their label, unused prefixes); see kg.contrib.checks.CHECKS.
+#: probable duplicates, slugs that do not fit their label, unused prefixes); see
+#: kg.contrib.checks.CHECKS.
 Check = Literal["syntax", "shacl", "reference", "term", "quote", "duplicate", "slug", "prefix"]
 
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 from rdflib import Dataset
 
 from kg.graph.loading import graph_iri, inferred_graph_iri
 from kg.graph.loading import rdf_files as loading_rdf_files
-from kg.namespaces import bind_prefixes
 from kg.graph.parsing import located, term_too_long
+from kg.namespaces import BASE, bind_prefixes, rebase
 from kg.settings import Settings
 
 __all__ = ["SYNTAXES", "rdf_files", "serving_paths", "data_version", "load_into", "load_any"]
@@ -86,7 +87,30 @@ def load_into(store: pyoxigraph.Store, paths: Iterable[Path], settings: Settings
             # Oxigraph's token buffer is full: one literal or IRI is over 16 MiB.
             with path.open("rb") as lines:
                 raise term_too_long(path=path, lines=lines) from None
+    if settings.base_iri != BASE:
+        _rebase(store, base=settings.base_iri)
     return graphs
+
+
+def _rebase(store: pyoxigraph.Store, *, base: str) -> None:
+    """Move every IRI under the files' base to ``base`` (a deployment under another base)."""
+
+    def moved(term: Any) -> Any:
+        if isinstance(term, pyoxigraph.NamedNode) and term.value.startswith(BASE):
+            return pyoxigraph.NamedNode(rebase(term.value, base=base))
+        if isinstance(term, pyoxigraph.Literal) and term.datatype.value.startswith(BASE):
+            return pyoxigraph.Literal(
+                term.value, datatype=pyoxigraph.NamedNode(rebase(term.datatype.value, base=base))
+            )
+        return term
+
+    old = [q for q in store if any(moved(t) is not t for t in (q.subject, q.predicate, q.object))]
+    for quad in old:
+        store.remove(quad)
+    store.extend(
+        pyoxigraph.Quad(moved(q.subject), moved(q.predicate), moved(q.object), q.graph_name)
+        for q in old
+    )
 
 
 def _move_default_graph(store: pyoxigraph.Store, graph: pyoxigraph.NamedNode) -> None:

@@ -17,8 +17,8 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import IdentifiedNode
 
 from kg.errors import RdfSyntaxError, UnusableInputError
-from kg.namespaces import bind_prefixes
 from kg.graph.parsing import check_syntax
+from kg.namespaces import bind_prefixes
 from kg.settings import Settings
 
 __all__ = [

@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from kg.query.cost import SlowQueries, TooManyHeavyQueries, heavy_lane
+from kg.query.cost import SlowQueries, TooManyHeavyQueries
 from kg.query.errors import Overloaded
 from kg.query.gate import PreparedQuery
+from kg.query.limits import Limits
 
 __all__ = ["Admission"]
 
@@ -26,30 +27,13 @@ __all__ = ["Admission"]
 class Admission:
     """The places of one runner; create it anywhere, use it from one event loop."""
 
-    def __init__(
-        self,
-        *,
-        workers: int,
-        max_queue: int,
-        timeout: float,
-        heavy_workers: int | None = None,
-        heavy_queue: int = 4,
-        light_budget: float = 1.0,
-    ) -> None:
-        heavy_workers = heavy_lane(
-            workers=workers,
-            heavy_workers=heavy_workers,
-            max_queue=max_queue,
-            heavy_queue=heavy_queue,
-            timeout=timeout,
-            light_budget=light_budget,
-        )
-        self.workers = workers
-        self.heavy_workers = heavy_workers
-        self._max_queue = max_queue
-        self._heavy_queue = heavy_queue
-        self._timeout = timeout
-        self._light_budget = light_budget
+    def __init__(self, limits: Limits) -> None:
+        self.workers = limits.workers
+        self.heavy_workers = limits.heavy_workers
+        self._max_queue = limits.max_queue
+        self._heavy_queue = limits.heavy_queue
+        self._timeout = limits.timeout
+        self._light_budget = limits.light_budget
         self._slow = SlowQueries()
         self._waiting = 0
         self._heavy_waiting = 0

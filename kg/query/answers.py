@@ -4,7 +4,8 @@ Shared by the in-process runners (``memory``, in-memory ``oxigraph``) and the re
 backend answers the same formats, counts rows the same way and fails with the same errors as the
 worker-process executor does.
 
-Every answer reads back, with other parsers, as what was written (``tests/query/test_roundtrip.py``):
+Every answer reads back, with other parsers, as what was written
+(``tests/query/test_roundtrip.py``):
 pyoxigraph's writers are used as they are except where they are not read back as written —
 RDF/XML and SPARQL XML (carriage returns, XML 1.0's missing characters, element names, node IDs)
 and CSV (quoting). What a format cannot carry raises CannotWrite, a 406 naming what can.
@@ -22,8 +23,8 @@ from xml.parsers import expat
 
 import pyoxigraph
 
-from kg.query.formats import FORMATS, CannotWrite, Format
 from kg.query.errors import NotAcceptable, ResultTooLarge
+from kg.query.formats import FORMATS, CannotWrite, Format
 
 if TYPE_CHECKING:  # not imported at run time: query worker processes start without rdflib
     from kg.query.gate import PreparedQuery

@@ -1,6 +1,7 @@
 """Tell heavy queries from light ones before they run, and remember the ones that surprised us.
 
-The executor keeps a worker free for light queries (:mod:`kg.query.processes`): a heavy query may only
+The executor keeps a worker free for light queries (:mod:`kg.query.processes`): a heavy query may
+only
 use the heavy lane, so two runaway queries cannot make a one-triple lookup wait for their deadline.
 That needs a guess at the cost of a query before it runs. The guess reads rdflib's SPARQL algebra
 and is deliberately coarse; a query is *heavy* when it
@@ -41,7 +42,6 @@ __all__ = [
     "classify",
     "SlowQueries",
     "TooManyHeavyQueries",
-    "heavy_lane",
     "MAX_LIGHT_LIMIT",
     "MAX_LIGHT_OFFSET",
 ]
@@ -228,32 +228,6 @@ def _top_limit(algebra: CompValue) -> int | None:
     if isinstance(top, CompValue) and top.name == "Slice":
         return top.length  # type: ignore[no-any-return]
     return None
-
-
-def heavy_lane(
-    *,
-    workers: int,
-    heavy_workers: int | None,
-    max_queue: int,
-    heavy_queue: int,
-    timeout: float,
-    light_budget: float,
-) -> int:
-    """The size of the heavy lane (default: all workers but one, at least one), once the lane
-    settings are checked; ValueError names the first that is out of range."""
-    heavy_workers = max(1, workers - 1) if heavy_workers is None else heavy_workers
-    for name, count in (("workers", workers), ("heavy_workers", heavy_workers)):
-        if count < 1:
-            raise ValueError(f"{name} must be at least 1, not {count}")
-    if heavy_workers > workers:
-        raise ValueError(f"heavy_workers ({heavy_workers}) exceeds workers ({workers})")
-    for name, seconds in (("timeout", timeout), ("light_budget", light_budget)):
-        if seconds <= 0:
-            raise ValueError(f"{name} must be positive, not {seconds}")
-    for name, count in (("max_queue", max_queue), ("heavy_queue", heavy_queue)):
-        if count < 0:
-            raise ValueError(f"{name} must not be negative, not {count}")
-    return heavy_workers
 
 
 class SlowQueries:

@@ -20,7 +20,6 @@ string for one and not for the other, hiding a ``SERVICE`` from the gate; such e
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,15 +30,10 @@ from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parse
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg.query.cost import LIGHT, Cost, classify
-from kg.query.errors import QueryRefused, QuerySyntaxError
+from kg.query.errors import QueryNotSupported, QueryRefused, QuerySyntaxError
+from kg.store.base import PARSER_LOCK
 
-__all__ = ["QueryForm", "PreparedQuery", "prepare", "PARSER_LOCK"]
-
-#: Held while rdflib parses or translates SPARQL. rdflib's parser (pyparsing) is not thread-safe:
-#: parses racing in a fresh process make pyparsing guess the arity of its parse actions wrong, and
-#: from then on *every* parse in that process fails with a TypeError. Whoever else calls rdflib's
-#: SPARQL parser off the main thread (``Graph.query``, ``prepareQuery``) should hold it too.
-PARSER_LOCK = threading.Lock()
+__all__ = ["QueryForm", "PreparedQuery", "prepare"]
 
 
 class QueryForm(StrEnum):
@@ -87,6 +81,8 @@ _UPDATE_KEYWORD = re.compile(
 _OXIGRAPH_ERROR = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 #: Appended so pyoxigraph's parser always fails (see the module docstring).
 _NEVER_PARSES = "\n`"
+#: The only function IRIs the engine evaluates are the XSD casts: it has no extension functions.
+_XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def prepare(query: str, *, named_graphs: Collection[str]) -> PreparedQuery:
@@ -102,6 +98,18 @@ def prepare(query: str, *, named_graphs: Collection[str]) -> PreparedQuery:
     """
     _refuse_unsafe_escapes(query)
     try:
+        return _vet(query, named_graphs)
+    except RecursionError:
+        # rdflib's parser and our walks recurse once per level of nesting (and per pattern
+        # of a long group): past Python's limit the query is beyond what the gate can read.
+        raise QueryNotSupported(
+            "the query nests too deeply or chains too many patterns for this endpoint to "
+            "read; split it into smaller queries or flatten its nested groups and expressions"
+        ) from None
+
+
+def _vet(query: str, named_graphs: Collection[str]) -> PreparedQuery:
+    try:
         with PARSER_LOCK:
             tree = parseQuery(query)
     except ParseException as error:
@@ -113,6 +121,15 @@ def prepare(query: str, *, named_graphs: Collection[str]) -> PreparedQuery:
             "service",
             "SERVICE is not allowed here: this endpoint answers from its own graph only "
             "and makes no requests to other endpoints",
+        )
+    functions = {str(node.iri) for node in _nodes(tree) if node.name == "Function"}
+    unknown = sorted(iri for iri in functions if not iri.startswith(_XSD))
+    if unknown:
+        raise QueryNotSupported(
+            "this endpoint has no extension functions: "
+            + ", ".join(f"<{iri}>" for iri in unknown)
+            + " cannot be called; use SPARQL 1.1's built-in functions and XSD casts "
+            "(xsd:integer(?x), xsd:dateTime(?x), ...)"
         )
     defaults, named = _dataset(body)
     foreign = sorted({iri for iri in (*defaults, *named) if iri not in named_graphs})

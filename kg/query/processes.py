@@ -32,21 +32,23 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from kg.query.formats import CannotWrite, Format, by_name
-from kg.query.cost import Cost, SlowQueries, TooManyHeavyQueries, heavy_lane
+from kg.query.answers import check_format, dataset_for
+from kg.query.cost import Cost, SlowQueries, TooManyHeavyQueries
 from kg.query.errors import (
     Overloaded,
     QueryFailed,
+    QueryOutOfMemory,
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
     WorkerLost,
 )
-from kg.query.worker import Request, serve
+from kg.query.formats import CannotWrite, Format, by_name
 from kg.query.gate import PreparedQuery
-from kg.query.answers import check_format, dataset_for
+from kg.query.limits import Limits
+from kg.query.worker import Request, serve
 
-__all__ = ["QueryExecutor"]
+__all__ = ["ProcessRunner"]
 
 log = logging.getLogger(__name__)
 
@@ -56,59 +58,33 @@ STARTUP_SECONDS = 60.0
 INLINE_BYTES = 1 << 20
 
 
-class QueryExecutor:
-    """A pool of ``workers`` query processes over the store at ``store_path``, in two lanes.
+class ProcessRunner:
+    """A pool of query processes over the store at ``store_path``, in two lanes.
 
-    Each query gets ``timeout`` seconds of a worker's time and at most ``result_limit`` rows or
-    triples. Light queries beyond the free workers wait their turn, ``max_queue`` of them at
-    most; heavy ones run on the ``heavy_workers`` (default ``workers - 1``, at least 1) only,
-    at ``heavy_nice`` CPU priority, and ``heavy_queue`` of them may wait for one (see the module
-    docstring). Use it from one event loop; ``close`` may be called from any thread.
+    Each query gets ``limits.timeout`` seconds of a worker's time and at most
+    ``limits.result_limit`` rows or triples. Light queries beyond the free workers wait their
+    turn, ``limits.max_queue`` of them at most; heavy ones run on the ``limits.heavy_workers``
+    only, at ``limits.heavy_nice`` CPU priority, and ``limits.heavy_queue`` of them may wait for
+    one (see the module docstring). Use it from one event loop; ``close`` may be called from any
+    thread.
     """
 
-    def __init__(
-        self,
-        store_path: Path,
-        *,
-        workers: int,
-        timeout: float,
-        result_limit: int,
-        memory_limit_bytes: int | None,
-        max_queue: int,
-        heavy_workers: int | None = None,
-        heavy_queue: int = 4,
-        light_budget: float = 1.0,
-        heavy_nice: int = 0,
-    ) -> None:
-        heavy_workers = heavy_lane(
-            workers=workers,
-            heavy_workers=heavy_workers,
-            max_queue=max_queue,
-            heavy_queue=heavy_queue,
-            timeout=timeout,
-            light_budget=light_budget,
-        )
-        if result_limit < 1:
-            raise ValueError(f"result_limit must be at least 1, not {result_limit}")
-        if not 0 <= heavy_nice <= 19:
-            raise ValueError(f"heavy_nice must be between 0 and 19, not {heavy_nice}")
+    def __init__(self, store_path: Path, limits: Limits) -> None:
         self._store_path = Path(store_path)
-        self._timeout = timeout
-        self._result_limit = result_limit
-        self._memory_limit = memory_limit_bytes
-        self._max_queue = max_queue
-        self._heavy_queue = heavy_queue
-        self._heavy_workers = heavy_workers
-        self._light_budget = light_budget
-        self._heavy_nice = heavy_nice
+        self._limits = limits
+        self._timeout = limits.timeout
+        self._result_limit = limits.result_limit
+        self._memory_limit = limits.memory_bytes
         self._slow = SlowQueries()
-        self._learned = Cost(heavy=True, reasons=(f"it ran past {light_budget:g} s before",))
+        self._learned = Cost(heavy=True, reasons=(f"it ran past {limits.light_budget:g} s before",))
         self._closed = False
         # Threads for what would block the event loop: worker start-up, reaping, large answers.
-        self._threads = ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="kg-query")
+        self._threads = ThreadPoolExecutor(
+            max_workers=limits.workers + 1, thread_name_prefix="kg-query"
+        )
         self._waiters: deque[asyncio.Future[_Worker]] = deque()
         self._heavy_waiters: deque[asyncio.Future[_Worker]] = deque()
-        self._workers = [self._start(heavy=n < heavy_workers) for n in range(workers)]
+        self._workers = [self._start(heavy=n < limits.heavy_workers) for n in range(limits.workers)]
         self._idle: deque[_Worker] = deque(w for w in self._workers if not w.heavy)
         self._idle_heavy: deque[_Worker] = deque(w for w in self._workers if w.heavy)
 
@@ -156,13 +132,13 @@ class QueryExecutor:
         except _Died as died:
             self._replace(worker)
             if died.out_of_memory(self._memory_limit):
-                raise QueryFailed(died.explain(self._memory_limit)) from None
+                raise QueryOutOfMemory(died.explain(self._memory_limit)) from None
             raise WorkerLost(died.explain(self._memory_limit)) from None
         except asyncio.CancelledError:
             # The client went away: stop its query rather than let it hold the worker.
             self._replace(worker)
             raise
-        if not heavy and seconds > self._light_budget:
+        if not heavy and seconds > self._limits.light_budget:
             self._slow.remember(prepared.text)  # it looked light: next time it takes the heavy lane
         self._release(worker)
         return self._unpack(reply)
@@ -185,7 +161,7 @@ class QueryExecutor:
         for idle in (self._idle, self._idle_heavy):
             if idle:
                 return idle.popleft()
-        if len(self._waiters) >= self._max_queue:
+        if len(self._waiters) >= self._limits.max_queue:
             raise Overloaded(waiting=len(self._waiters))
         worker = await self._wait(self._waiters, timeout=None)
         assert worker is not None  # no timeout: only a handed-over worker ends the wait
@@ -195,14 +171,14 @@ class QueryExecutor:
         """A worker of the heavy lane, waited for at most one deadline."""
         if self._idle_heavy:
             return self._idle_heavy.popleft()
-        if len(self._heavy_waiters) >= self._heavy_queue:
+        if len(self._heavy_waiters) >= self._limits.heavy_queue:
             raise TooManyHeavyQueries(
-                limit=self._heavy_workers, waiting=len(self._heavy_waiters), cost=cost
+                limit=self._limits.heavy_workers, waiting=len(self._heavy_waiters), cost=cost
             )
         worker = await self._wait(self._heavy_waiters, timeout=self._timeout)
         if worker is None:
             raise TooManyHeavyQueries(
-                limit=self._heavy_workers, waiting=len(self._heavy_waiters), cost=cost
+                limit=self._limits.heavy_workers, waiting=len(self._heavy_waiters), cost=cost
             )
         return worker
 
@@ -236,7 +212,7 @@ class QueryExecutor:
         (self._idle_heavy if worker.heavy else self._idle).append(worker)
 
     def _start(self, *, heavy: bool) -> _Worker:
-        nice = self._heavy_nice if heavy else 0
+        nice = self._limits.heavy_nice if heavy else 0
         return _Worker.start(
             self._store_path, memory_limit=self._memory_limit, heavy=heavy, nice=nice
         )

@@ -20,12 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph
 
-from kg.query.formats import Format
-from kg.query.errors import QueryFailed, QuerySyntaxError, QueryTimeout
-from kg.settings import Settings
-from kg.query.gate import PreparedQuery
 from kg.query.admission import Admission
 from kg.query.answers import check_format, dataset_for, write_answer
+from kg.query.errors import QueryFailed, QuerySyntaxError, QueryTimeout
+from kg.query.formats import Format
+from kg.query.gate import PreparedQuery
+from kg.query.limits import Limits
 from kg.store.base import QueryResult
 
 __all__ = ["ThreadedRunner", "Answer"]
@@ -35,41 +35,26 @@ Answer = Callable[[PreparedQuery, Format, tuple[tuple[str, ...], tuple[str, ...]
 
 
 class ThreadedRunner:
-    """Runs ``answer`` in up to ``workers`` threads; ``max_queue`` more may wait for one.
+    """Runs ``answer`` in up to ``limits.workers`` threads; ``limits.max_queue`` more may wait.
 
-    Heavy queries use at most ``heavy_workers`` of them (default ``workers - 1``, at least 1);
-    see :class:`kg.query.admission.Admission`.
+    Heavy queries use at most ``limits.heavy_workers`` of them; see
+    :class:`kg.query.admission.Admission`.
     """
 
-    def __init__(
-        self,
-        answer: Answer,
-        *,
-        workers: int,
-        timeout: float,
-        max_queue: int,
-        heavy_workers: int | None = None,
-        heavy_queue: int = 4,
-        light_budget: float = 1.0,
-    ) -> None:
-        self._admission = Admission(
-            workers=workers,
-            max_queue=max_queue,
-            timeout=timeout,
-            heavy_workers=heavy_workers,
-            heavy_queue=heavy_queue,
-            light_budget=light_budget,
-        )
+    def __init__(self, answer: Answer, limits: Limits) -> None:
+        self._admission = Admission(limits)
         self._answer = answer
-        self._timeout = timeout
+        self._timeout = limits.timeout
         self._closed = False
-        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kg-query")
+        self._threads = ThreadPoolExecutor(
+            max_workers=limits.workers, thread_name_prefix="kg-query"
+        )
 
     @classmethod
     def over(
         cls,
         query: Callable[..., QueryResult],
-        settings: Settings,
+        limits: Limits,
         *,
         failures: tuple[type[Exception], ...],
         engine: str,
@@ -77,9 +62,9 @@ class ThreadedRunner:
         """A runner over a store's blocking ``query(text, default_graph=, named_graphs=)``.
 
         Its ``failures`` are answered as QueryFailed naming ``engine``, SyntaxError as
-        QuerySyntaxError; the limits come from ``settings``.
+        QuerySyntaxError.
         """
-        limit = settings.result_limit
+        limit = limits.result_limit
 
         def answer(
             prepared: PreparedQuery,
@@ -98,15 +83,7 @@ class ThreadedRunner:
             except failures as error:
                 raise QueryFailed(f"the query failed in {engine}: {error}") from None
 
-        return cls(
-            answer,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            max_queue=settings.query_queue,
-            heavy_workers=settings.heavy_workers,
-            heavy_queue=settings.heavy_queue,
-            light_budget=settings.light_budget,
-        )
+        return cls(answer, limits)
 
     async def run(
         self,
@@ -116,7 +93,8 @@ class ThreadedRunner:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> bytes:
-        """Like :meth:`kg.query.processes.QueryExecutor.run`, with the limits the module docstring says."""
+        """Like :meth:`kg.query.runner.QueryRunner.run`, with the limits the module docstring
+        says."""
         if self._closed:
             raise QueryFailed("the query runner is closed")
         check_format(prepared, result_format)

@@ -1,6 +1,7 @@
 """Inside a query worker process: open the store read-only, answer requests from the pipe.
 
-The serving side is :mod:`kg.query.processes`. This module imports no rdflib, so a worker (spawned at
+The serving side is :mod:`kg.query.processes`. This module imports no rdflib, so a worker (spawned
+at
 start-up and after every kill) is ready in a fraction of the time the serving process took.
 
 The pipe carries, per query, one :class:`Request` in and one reply out: a tuple whose first item
@@ -22,9 +23,9 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kg.query.formats import CannotWrite, by_name
-from kg.query.errors import ResultTooLarge
 from kg.query.answers import write_answer
+from kg.query.errors import ResultTooLarge
+from kg.query.formats import CannotWrite, by_name
 
 __all__ = ["Request", "serve"]
 

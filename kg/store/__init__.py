@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kg.settings import Settings
-from kg.store.base import BACKENDS, QueryResult, QueryRunner, Store, backend
+from kg.store.base import BACKENDS, QueryResult, Store, backend
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Store",
-    "QueryRunner",
     "QueryResult",
     "BACKENDS",
     "build_store",

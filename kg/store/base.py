@@ -2,56 +2,53 @@
 
 Callers see one surface whatever the backend: ``query(sparql, substitutions=...)`` answering
 pyoxigraph objects (``QuerySolutions``, ``QueryBoolean``, or an iterable of ``Triple``), the
-store's ``named_graphs`` and data ``version``, an ``executor`` for the serving path, and ``close``.
-Backends are registered by name and imported only when chosen, as rdflib's plugins are.
+store's ``named_graphs`` and data ``version``, and ``close``. A store holds data only: how its
+queries are run for clients is :mod:`kg.query.runner`'s business, chosen by the store's declared
+``runner`` capability. Backends are registered by name and imported only when chosen, as rdflib's
+plugins are.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import pyoxigraph
 
-if TYPE_CHECKING:
-    from kg.query.formats import Format
-    from kg.settings import Settings
-    from kg.query.gate import PreparedQuery
-
-__all__ = ["Store", "QueryRunner", "QueryResult", "BACKENDS", "backend"]
+__all__ = ["Store", "QueryResult", "RunnerKind", "BACKENDS", "backend", "PARSER_LOCK"]
 
 #: What ``Store.query`` answers: rows, a boolean, or triples (CONSTRUCT, DESCRIBE).
 QueryResult = pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | Iterable[pyoxigraph.Triple]
 
+#: How a store's queries are run for clients: in killable worker processes that open it from its
+#: ``path``, in threads of the serving process, or forwarded to a remote server.
+RunnerKind = Literal["processes", "threads", "remote"]
 
-class QueryRunner(Protocol):
-    """What serves ``/sparql``: :class:`kg.query.processes.QueryExecutor` and its in-process peers."""
-
-    async def run(
-        self,
-        prepared: PreparedQuery,
-        *,
-        result_format: Format,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> bytes: ...
-
-    def close(self) -> None: ...
+#: Held while rdflib parses or translates SPARQL. rdflib's parser (pyparsing) is not thread-safe:
+#: parses racing in a fresh process make pyparsing guess the arity of its parse actions wrong, and
+#: from then on *every* parse in that process fails with a TypeError. Whoever calls rdflib's
+#: SPARQL parser off the main thread (``Graph.query``, ``prepareQuery``, the gate) holds it.
+PARSER_LOCK = threading.Lock()
 
 
 @runtime_checkable
 class Store(Protocol):
     """One loaded version of the graph, whatever holds it.
 
-    Capabilities are class-level flags: ``isolated_queries`` (worker processes can open it read
-    only from ``path``, so a runaway query is killed, not waited for) and ``persistent`` (it
-    outlives the process: a restart on unchanged data reopens it instead of loading again).
+    Capabilities are class-level flags: ``runner`` (how queries are run for clients; only a
+    ``processes`` store can have a runaway query killed rather than waited for), ``persistent``
+    (it outlives the process: a restart on unchanged data reopens it instead of loading again),
+    and, for a ``threads`` store, the ``engine`` named in failures and the exceptions that
+    ``failures`` its engine raises for a query it cannot evaluate.
     """
 
-    isolated_queries: ClassVar[bool]
+    runner: ClassVar[RunnerKind]
     persistent: ClassVar[bool]
+    engine: ClassVar[str]
+    failures: ClassVar[tuple[type[Exception], ...]]
     #: Where the store lives on disk, if it does.
     path: Path | None
     #: A short hash that changes when the data does (ETags use it).
@@ -70,10 +67,6 @@ class Store(Protocol):
 
         Raises SyntaxError for a malformed query, OSError for a store that cannot answer.
         """
-        ...
-
-    def executor(self, settings: Settings) -> QueryRunner:
-        """The query runner for the serving path, with the deadline and limits of ``settings``."""
         ...
 
     def close(self) -> None: ...

@@ -21,10 +21,9 @@ from rdflib.plugins.sparql.processor import SPARQLResult, prepareQuery
 from rdflib.plugins.sparql.sparql import QueryContext, SPARQLError
 from rdflib.term import Identifier, Variable
 
-from kg.settings import Settings
-from kg.query.gate import PARSER_LOCK
-from kg.store.base import QueryResult, QueryRunner
 from kg.graph.files import data_version, load_any, serving_paths
+from kg.settings import Settings
+from kg.store.base import PARSER_LOCK, QueryResult, RunnerKind
 
 __all__ = ["MemoryStore", "open_memory"]
 
@@ -48,8 +47,17 @@ def _to_rdflib(term: Any) -> Identifier:
 class MemoryStore:
     """An rdflib Dataset (union default graph) holding one version of the graph."""
 
-    isolated_queries: ClassVar[bool] = False
+    runner: ClassVar[RunnerKind] = "threads"
     persistent: ClassVar[bool] = False
+    engine: ClassVar[str] = "rdflib"
+    failures: ClassVar[tuple[type[Exception], ...]] = (
+        SPARQLError,
+        ValueError,
+        TypeError,
+        KeyError,
+        NotImplementedError,
+        RecursionError,
+    )
 
     version: str
     named_graphs: list[str]
@@ -107,24 +115,6 @@ class MemoryStore:
         context = QueryContext(view, initBindings=bindings)  # type: ignore[arg-type]
         context.graph = merged
         return context
-
-    def executor(self, settings: Settings) -> QueryRunner:
-        """Threads of this process, with the limits :mod:`kg.query.threaded` describes."""
-        from kg.query.threaded import ThreadedRunner
-
-        return ThreadedRunner.over(
-            self.query,
-            settings,
-            failures=(
-                SPARQLError,
-                ValueError,
-                TypeError,
-                KeyError,
-                NotImplementedError,
-                RecursionError,
-            ),
-            engine="rdflib",
-        )
 
     def close(self) -> None:
         self.dataset = Dataset()

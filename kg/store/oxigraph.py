@@ -27,11 +27,11 @@ import pyoxigraph
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from kg.graph.files import data_version, load_into, rdf_files, serving_paths
 from kg.graph.inference import materialise_in_store
 from kg.graph.loading import inferred_graph_iri
 from kg.settings import Settings
-from kg.store.base import QueryResult, QueryRunner
-from kg.graph.files import data_version, load_into, rdf_files, serving_paths
+from kg.store.base import QueryResult, RunnerKind
 
 __all__ = ["OxigraphStore", "InMemoryOxigraphStore", "open_oxigraph", "MARKER"]
 
@@ -47,8 +47,10 @@ STAGE_IN_MEMORY_BYTES = 256 * 2**20
 class OxigraphStore:
     """An Oxigraph store at ``path`` holding one version of the graph."""
 
-    isolated_queries: ClassVar[bool] = True
+    runner: ClassVar[RunnerKind] = "processes"
     persistent: ClassVar[bool] = True
+    engine: ClassVar[str] = "Oxigraph"
+    failures: ClassVar[tuple[type[Exception], ...]] = (OSError, RuntimeError, ValueError)
 
     path: Path | None
     version: str
@@ -79,24 +81,6 @@ class OxigraphStore:
             options["substitutions"] = dict(substitutions)
         return self.store.query(sparql, **options)  # type: ignore[arg-type,no-any-return]
 
-    def executor(self, settings: Settings) -> QueryRunner:
-        """Worker processes over ``path`` that are killed at the deadline."""
-        from kg.query.processes import QueryExecutor
-
-        assert self.path is not None
-        return QueryExecutor(
-            self.path,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            result_limit=settings.result_limit,
-            memory_limit_bytes=settings.query_memory_bytes,
-            max_queue=settings.query_queue,
-            heavy_workers=settings.heavy_workers,
-            heavy_queue=settings.heavy_queue,
-            light_budget=settings.light_budget,
-            heavy_nice=settings.heavy_nice,
-        )
-
     def close(self) -> None:
         """Release the store; remove its folder when this object created it."""
         del self.store
@@ -110,16 +94,8 @@ class OxigraphStore:
 class InMemoryOxigraphStore(OxigraphStore):
     """An Oxigraph store in this process's memory: for one-shot commands and tests."""
 
-    isolated_queries: ClassVar[bool] = False
+    runner: ClassVar[RunnerKind] = "threads"
     persistent: ClassVar[bool] = False
-
-    def executor(self, settings: Settings) -> QueryRunner:
-        """Threads of this process (see :mod:`kg.query.threaded` for what that cannot stop)."""
-        from kg.query.threaded import ThreadedRunner
-
-        return ThreadedRunner.over(
-            self.query, settings, failures=(OSError, RuntimeError, ValueError), engine="Oxigraph"
-        )
 
     def close(self) -> None:
         del self.store

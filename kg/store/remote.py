@@ -7,7 +7,8 @@ The default graph is the union of the named graphs, sent as ``default-graph-uri`
 alike). Values bound by callers enter as a ``VALUES`` block at the head of the query's pattern.
 
 This process holds no data: the serving path cannot use worker processes, so
-:class:`RemoteRunner` forwards each vetted query (``kg.query.gate.prepare`` runs before anything is
+:class:`kg.query.remote.RemoteRunner` forwards each vetted query (``kg.query.gate.prepare`` runs
+before anything is
 sent) with the deadline as its timeout. A query cut off at the deadline is abandoned by closing
 its connection; whether the server then stops it is the server's business (``oxigraph serve
 --timeout-s``). Data reaches the server through the Graph Store Protocol: ``kg push``.
@@ -15,11 +16,8 @@ its connection; whether the server then stops it is the server's business (``oxi
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import re
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,21 +28,16 @@ import pyoxigraph
 from rdflib import Dataset
 from rdflib.plugins.sparql.parser import parseQuery
 
-from kg.query.formats import Format
 from kg.queries import load_query
-from kg.query.errors import QueryFailed, QuerySyntaxError, QueryTimeout
 from kg.settings import Settings
-from kg.query.gate import PARSER_LOCK, PreparedQuery
-from kg.query.admission import Admission
-from kg.query.answers import check_format, dataset_for, write_answer
-from kg.store.base import QueryResult, QueryRunner
+from kg.store.base import PARSER_LOCK, QueryResult, RunnerKind
 
-__all__ = ["RemoteStore", "RemoteRunner", "open_remote", "bind_values"]
+__all__ = ["RemoteStore", "open_remote", "bind_values", "form_for", "parse_answer", "snippet"]
 
-_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
-_JSON = "application/sparql-results+json"
-_NTRIPLES = "application/n-triples"
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 # Tokens inside which a brace is no brace: comments, IRIs, strings (long ones first).
 _TOKEN = re.compile(
@@ -95,16 +88,16 @@ def bind_values(query: str, substitutions: Mapping[pyoxigraph.Variable, Any] | N
     return f"{query[:at]} VALUES ({names}) {{ ({values}) }}{query[at:]}"
 
 
-def _parse(body: bytes, media_type: str) -> QueryResult:
+def parse_answer(body: bytes, media_type: str) -> QueryResult:
     """A protocol answer as pyoxigraph objects, by its media type."""
-    if media_type.startswith(_NTRIPLES) or media_type.startswith("text/plain"):
+    if media_type.startswith(NTRIPLES) or media_type.startswith("text/plain"):
         return [q.triple for q in pyoxigraph.parse(body, pyoxigraph.RdfFormat.N_TRIPLES)]
-    if media_type.startswith((_JSON, "application/json")):
+    if media_type.startswith((JSON, "application/json")):
         return pyoxigraph.parse_query_results(body, pyoxigraph.QueryResultsFormat.JSON)
     raise OSError(f"the remote store answered {media_type or 'no media type'}, not JSON/N-Triples")
 
 
-def _form(query: str, dataset: tuple[Sequence[str], Sequence[str]] | None) -> dict[str, Any]:
+def form_for(query: str, dataset: tuple[Sequence[str], Sequence[str]] | None) -> dict[str, Any]:
     form: dict[str, Any] = {"query": query}
     if dataset is not None:
         form["default-graph-uri"] = list(dataset[0])
@@ -112,7 +105,7 @@ def _form(query: str, dataset: tuple[Sequence[str], Sequence[str]] | None) -> di
     return form
 
 
-def _snippet(response: httpx.Response) -> str:
+def snippet(response: httpx.Response) -> str:
     return response.text[:500].strip()
 
 
@@ -120,8 +113,10 @@ def _snippet(response: httpx.Response) -> str:
 class RemoteStore:
     """A SPARQL 1.1 endpoint at ``endpoint`` (an http(s) URL) holding the graph."""
 
-    isolated_queries: ClassVar[bool] = False
+    runner: ClassVar[RunnerKind] = "remote"
     persistent: ClassVar[bool] = True
+    engine: ClassVar[str] = "the remote store"
+    failures: ClassVar[tuple[type[Exception], ...]] = (OSError,)
 
     endpoint: str
     timeout: float
@@ -129,7 +124,7 @@ class RemoteStore:
     named_graphs: list[str]
     path: Path | None = None
 
-    def _union(self) -> tuple[list[str], list[str]] | None:
+    def union(self) -> tuple[list[str], list[str]] | None:
         return (self.named_graphs, self.named_graphs) if self.named_graphs else None
 
     def query(
@@ -145,25 +140,13 @@ class RemoteStore:
         Raises SyntaxError when the server rejects the query (400), TimeoutError past the
         timeout, ConnectionError when it cannot be reached, OSError for any other answer.
         """
-        dataset: tuple[list[str], list[str]] | None = self._union()
+        dataset: tuple[list[str], list[str]] | None = self.union()
         if default_graph is not None or named_graphs is not None:
             dataset = (
                 [g.value for g in default_graph or ()],
                 [g.value for g in named_graphs or ()],
             )
         return _ask(self.endpoint, bind_values(sparql, substitutions), dataset, self.timeout)
-
-    def executor(self, settings: Settings) -> QueryRunner:
-        return RemoteRunner(
-            self,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            result_limit=settings.result_limit,
-            max_queue=settings.query_queue,
-            heavy_workers=settings.heavy_workers,
-            heavy_queue=settings.heavy_queue,
-            light_budget=settings.light_budget,
-        )
 
     def close(self) -> None:
         """Nothing to release: every request has its own connection."""
@@ -175,8 +158,8 @@ def _ask(
     try:
         response = httpx.post(
             endpoint,
-            data=_form(query, dataset),
-            headers={"Accept": _ACCEPT, **_FORM},
+            data=form_for(query, dataset),
+            headers={"Accept": ACCEPT, **FORM},
             timeout=timeout,
         )
     except httpx.TimeoutException:
@@ -188,112 +171,10 @@ def _ask(
             f"the remote store at {endpoint} cannot be reached: {error}"
         ) from None
     if response.status_code == 400:
-        raise SyntaxError(f"the remote store rejected the query: {_snippet(response)}")
+        raise SyntaxError(f"the remote store rejected the query: {snippet(response)}")
     if response.status_code != 200:
-        raise OSError(f"the remote store answered {response.status_code}: {_snippet(response)}")
-    return _parse(response.content, response.headers.get("content-type", ""))
-
-
-class RemoteRunner:
-    """Forwards vetted queries to the remote store, ``workers`` at a time, under the deadline.
-
-    Heavy queries hold at most ``heavy_workers`` of those places (by default all but one); see
-    :class:`kg.query.admission.Admission`.
-    """
-
-    def __init__(
-        self,
-        store: RemoteStore,
-        *,
-        workers: int,
-        timeout: float,
-        result_limit: int,
-        max_queue: int,
-        heavy_workers: int | None = None,
-        heavy_queue: int = 4,
-        light_budget: float = 1.0,
-    ) -> None:
-        self._store = store
-        self._timeout = timeout
-        self._limit = result_limit
-        self._admission = Admission(
-            workers=workers,
-            max_queue=max_queue,
-            timeout=timeout,
-            heavy_workers=heavy_workers,
-            heavy_queue=heavy_queue,
-            light_budget=light_budget,
-        )
-        self._client: httpx.AsyncClient | None = None
-        self._closed = False
-
-    async def run(
-        self,
-        prepared: PreparedQuery,
-        *,
-        result_format: Format,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> bytes:
-        """Like :meth:`kg.query.processes.QueryExecutor.run`; the deadline covers the whole exchange."""
-        if self._closed:
-            raise QueryFailed("the query runner is closed")
-        check_format(prepared, result_format)
-        dataset = dataset_for(prepared, default_graphs, named_graphs) or self._store._union()
-        if self._client is None:  # created here so it belongs to the running loop
-            self._client = httpx.AsyncClient(timeout=None)
-        started = time.monotonic()
-        try:
-            async with asyncio.timeout(self._timeout):
-                leave = await self._admission.enter(prepared)
-                try:
-                    response = await self._post(prepared, dataset)
-                finally:
-                    leave()
-                    self._admission.finished(prepared, time.monotonic() - started)
-                loop = asyncio.get_running_loop()
-                # Parsed and written in one thread: pyoxigraph's results may not cross threads.
-                return await loop.run_in_executor(None, self._rewrite, response, result_format)
-        except TimeoutError:
-            raise QueryTimeout(timeout=self._timeout) from None
-        except (OSError, SyntaxError) as error:
-            raise QueryFailed(f"unreadable answer from the remote store: {error}") from None
-
-    def _rewrite(self, response: httpx.Response, result_format: Format) -> bytes:
-        media_type = response.headers.get("content-type", "")
-        return write_answer(_parse(response.content, media_type), result_format, limit=self._limit)
-
-    async def _post(
-        self, prepared: PreparedQuery, dataset: tuple[Sequence[str], Sequence[str]] | None
-    ) -> httpx.Response:
-        assert self._client is not None
-        endpoint = self._store.endpoint
-        try:
-            response = await self._client.post(
-                endpoint,
-                data=_form(prepared.text, dataset),
-                headers={"Accept": _NTRIPLES if prepared.form.answers_graph else _JSON, **_FORM},
-            )
-        except httpx.TransportError as error:
-            raise QueryFailed(
-                f"the remote store at {endpoint} cannot be reached: {error}"
-            ) from None
-        if response.status_code == 400:
-            raise QuerySyntaxError(f"the remote store rejected the query: {_snippet(response)}")
-        if response.status_code != 200:
-            raise QueryFailed(
-                f"the remote store answered {response.status_code}: {_snippet(response)}"
-            )
-        return response
-
-    def close(self) -> None:
-        """Stop taking queries and drop the connection pool."""
-        self._closed = True
-        client, self._client = self._client, None
-        if client is not None:
-            # Without a loop in this thread, the pool goes with the process.
-            with contextlib.suppress(RuntimeError):
-                asyncio.get_running_loop().create_task(client.aclose())
+        raise OSError(f"the remote store answered {response.status_code}: {snippet(response)}")
+    return parse_answer(response.content, response.headers.get("content-type", ""))
 
 
 def open_remote(

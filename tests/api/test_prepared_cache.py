@@ -9,6 +9,8 @@ import pytest
 
 from api.deps import CACHED_QUERY_CHARS, PREPARED_QUERIES, Graph, Recent
 from kg.query.errors import QueryRefused
+from kg.query.limits import Limits
+from kg.query.runner import open_runner
 from kg.settings import Settings
 from kg.store import build_store
 
@@ -16,7 +18,7 @@ from kg.store import build_store
 @pytest.fixture
 def graph(settings: Settings) -> Iterator[Graph]:
     store = build_store(settings, on_disk=False)
-    runner = store.executor(settings)
+    runner = open_runner(store, Limits.from_settings(settings))
     yield Graph(store=store, executor=runner)
     runner.close()
     store.close()

@@ -1,6 +1,7 @@
 """Hostile RDF at every place a file from outside is parsed: each ends in a located error, fast.
 
-Entry points: ``kg validate`` and ``kg check-ontology`` (``kg.graph.loading.parse_text``), ``kg serve
+Entry points: ``kg validate`` and ``kg check-ontology`` (``kg.graph.loading.parse_text``), ``kg
+serve
 --data`` (``kg.graph.files.load_into``) and the parser ``POST /validate`` uses for JSON-LD
 (``kg.graph.parsing.parse_quads``). A local listener stands in for any server a document names:
 the tests assert it was never contacted. Inputs that could exhaust memory are parsed in a child
@@ -19,11 +20,11 @@ import pyoxigraph
 import pytest
 
 from kg.errors import RdfSyntaxError
-from kg.graph.loading import parse_text
-from kg.graph.reasoning import check_ontology
-from kg.graph.parsing import MAX_NESTING, parse_quads
-from kg.settings import PROJECT_ROOT, Settings
 from kg.graph.files import load_into
+from kg.graph.loading import parse_text
+from kg.graph.parsing import MAX_NESTING, parse_quads
+from kg.graph.reasoning import check_ontology
+from kg.settings import PROJECT_ROOT, Settings
 from tests.listening import Listener
 
 CASES = PROJECT_ROOT / "tests" / "cases" / "hostile"

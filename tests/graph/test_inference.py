@@ -8,10 +8,10 @@ import pytest
 from rdflib import Graph, Literal, Namespace
 from rdflib.namespace import OWL, RDF, RDFS
 
+from kg.graph.files import load_into, serving_paths
 from kg.graph.inference import TABLES, materialise, materialise_in_store
 from kg.graph.loading import inferred_graph_iri, load_dataset
 from kg.settings import Settings
-from kg.graph.files import load_into, serving_paths
 
 EX = Namespace("http://example.org/")
 INFERRED = "http://example.org/graph/inferred"

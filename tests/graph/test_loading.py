@@ -8,10 +8,10 @@ import pytest
 from rdflib import RDF, URIRef
 
 from kg.errors import RdfSyntaxError, UnusableInputError
+from kg.graph.files import data_version
 from kg.graph.loading import graph_iri, load_dataset, parse_text, rdf_files
 from kg.namespaces import SC
 from kg.settings import Settings
-from kg.graph.files import data_version
 
 PREFIXES = "@prefix sc: <https://w3id.org/scicoop/ontology#> .\n"
 PREFIXES += "@prefix id: <https://w3id.org/scicoop/id/> .\n"

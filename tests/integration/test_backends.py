@@ -12,12 +12,14 @@ import pyoxigraph
 import pytest
 from test_remote_store import start_oxigraph  # a sibling module: tests/integration is on sys.path
 
-from kg.query.formats import by_name
-from kg.store.push import push
 from kg.queries import load_query
-from kg.settings import PROJECT_ROOT, Settings
+from kg.query.formats import by_name
 from kg.query.gate import prepare
+from kg.query.limits import Limits
+from kg.query.runner import open_runner
+from kg.settings import PROJECT_ROOT, Settings
 from kg.store import Store, build_store
+from kg.store.push import push
 
 pytestmark = pytest.mark.integration
 
@@ -103,7 +105,7 @@ def test_bound_library_query_answers_alike(
 def test_serving_path_answers_alike(backend: str, stores: dict[str, Store]) -> None:
     """Each backend's query runner: same rows in CSV, same triples in N-Triples."""
     store = stores[backend]
-    runner = store.executor(Settings())
+    runner = open_runner(store, Limits.from_settings(Settings()))
     select = prepare(
         (PROJECT_ROOT / "queries" / "partners-of-china.rq").read_text(encoding="utf-8"),
         named_graphs=store.named_graphs,

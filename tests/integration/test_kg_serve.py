@@ -5,9 +5,11 @@ The questions are the ones a reader of the essay asks; each answer comes with it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
@@ -99,3 +101,25 @@ def test_programmes_the_essay_names(endpoint: str) -> None:
     assert len(labels) == 5
     for words in ("belt and road", "carbon neutrality", "anti-pandemic", "developing countries"):
         assert any(words in label for label in labels), (words, labels)
+
+
+def _health_count(text: str) -> float:
+    """``kg_http_requests_total`` for ``GET /health`` answered 200, in an exposition."""
+    pattern = r'kg_http_requests_total\{[^}]*route="/health"[^}]*status="200"[^}]*\} (\S+)'
+    found = re.findall(pattern, text)
+    return sum(float(value) for value in found)
+
+
+def test_metrics_count_the_requests_of_every_worker(endpoint: str) -> None:
+    base = endpoint.removesuffix("/sparql")
+
+    def get(path: str) -> httpx.Response:
+        # A new connection each time, so the workers share the requests (and the scrapes).
+        return httpx.get(base + path, headers={"Connection": "close"}, timeout=30)
+
+    before = _health_count(get("/metrics").text)
+    for _ in range(40):
+        assert get("/health").status_code == 200
+    # Each scrape lands on either worker: every one must see all 40 requests.
+    seen = [_health_count(get("/metrics").text) - before for _ in range(8)]
+    assert all(count >= 40 for count in seen), seen

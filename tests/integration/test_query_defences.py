@@ -26,11 +26,13 @@ from typing import Any
 import httpx
 import pytest
 
-from kg.query.formats import by_name
 from kg.query.cost import TooManyHeavyQueries
 from kg.query.errors import QueryTimeout
-from kg.settings import PROJECT_ROOT, Settings
+from kg.query.formats import by_name
 from kg.query.gate import prepare
+from kg.query.limits import Limits
+from kg.query.runner import open_runner
+from kg.settings import PROJECT_ROOT, Settings
 from kg.store import build_store
 
 pytestmark = pytest.mark.integration
@@ -262,7 +264,9 @@ def remote_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]
 
 def test_remote_store_keeps_a_place_for_light_queries(remote_chain: Settings) -> None:
     store = build_store(remote_chain)
-    runner = store.executor(remote_chain.model_copy(update={"heavy_queue": 0}))
+    runner = open_runner(
+        store, Limits.from_settings(remote_chain.model_copy(update={"heavy_queue": 0}))
+    )
     heavy = prepare(CARTESIAN_COUNT, named_graphs=store.named_graphs)
     light = prepare(
         "SELECT ?next WHERE { <urn:kg:chain:n7> <urn:kg:chain:next> ?next }",

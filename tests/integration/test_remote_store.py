@@ -16,12 +16,14 @@ from typing import Any
 import httpx
 import pytest
 
-from kg.query.formats import by_name
-from kg.store.push import PushError, push
 from kg.query.errors import QueryFailed, QueryTimeout
-from kg.settings import Settings
+from kg.query.formats import by_name
 from kg.query.gate import prepare
+from kg.query.limits import Limits
+from kg.query.runner import open_runner
+from kg.settings import Settings
 from kg.store import RemoteStore, build_store
+from kg.store.push import PushError, push
 from tests.listening import Listener
 
 pytestmark = pytest.mark.integration
@@ -112,7 +114,7 @@ def test_remote_store_reads_graphs_and_answers_bound_queries(pushed: Settings) -
 def test_the_deadline_stops_waiting_for_a_slow_remote_query(pushed: Settings) -> None:
     store = build_store(pushed)
     settings = pushed.model_copy(update={"query_timeout": 0.2})
-    runner = store.executor(settings)
+    runner = open_runner(store, Limits.from_settings(settings))
     slow = prepare(
         "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }",
         named_graphs=store.named_graphs,
@@ -127,7 +129,7 @@ def test_an_unreachable_remote_store_is_a_query_failure_naming_it(pushed: Settin
     store = build_store(pushed)
     gone = f"http://127.0.0.1:{free_port()}/query"
     store.endpoint = gone
-    runner = store.executor(pushed)
+    runner = open_runner(store, Limits.from_settings(pushed))
     query = prepare("ASK { ?s ?p ?o }", named_graphs=store.named_graphs)
     with pytest.raises(QueryFailed, match=f"the remote store at {gone} cannot be reached"):
         asyncio.run(runner.run(query, result_format=by_name("json")))

@@ -8,8 +8,8 @@ import pytest
 from rdflib.plugins.stores.sparqlconnector import SPARQLConnector
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from kg.query.formats import FORMATS, Format, by_extension, by_name, negotiate
 from kg.query.errors import NotAcceptable
+from kg.query.formats import FORMATS, Format, by_extension, by_name, negotiate
 
 RESULTS = [fmt for fmt in FORMATS if fmt.kind == "results"]
 GRAPHS = [fmt for fmt in FORMATS if fmt.kind == "graph"]

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from kg.query.cost import SlowQueries
-from kg.query.errors import QueryRefused, QuerySyntaxError
+from kg.query.errors import QueryNotSupported, QueryRefused, QuerySyntaxError
 from kg.query.gate import PreparedQuery, QueryForm, prepare
 
 OURS = "https://w3id.org/scicoop/graph/countries"
@@ -276,3 +276,34 @@ def test_concurrent_first_prepares_in_a_fresh_process_all_succeed() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(
+            "SELECT * WHERE { FILTER(" + "(" * 3000 + "1" + ")" * 3000 + ") }", id="nested-brackets"
+        ),
+        pytest.param("SELECT * WHERE " + "{" * 2000 + "?s ?p ?o" + "}" * 2000, id="nested-groups"),
+        pytest.param(
+            "SELECT * WHERE { "
+            + " ".join(f"?s <http://example.org/p{i}> ?o{i} ." for i in range(5000))
+            + " }",
+            id="thousands-of-patterns",
+        ),
+    ],
+)
+def test_a_query_too_deep_for_the_parser_is_refused_with_what_to_change(query: str) -> None:
+    with pytest.raises(QueryNotSupported, match="split it into smaller queries") as caught:
+        prepare(query, named_graphs=[])
+    assert caught.value.status == 400
+
+
+def test_an_extension_function_is_refused_naming_it_and_the_casts_stay_allowed() -> None:
+    with pytest.raises(
+        QueryNotSupported, match=r"<http://example.org/f> cannot be called"
+    ) as caught:
+        prepare("SELECT * WHERE { BIND(<http://example.org/f>(1) AS ?x) }", named_graphs=[])
+    assert caught.value.status == 400
+    cast = "SELECT * WHERE { BIND(<http://www.w3.org/2001/XMLSchema#integer>('1') AS ?x) }"
+    assert prepare(cast, named_graphs=[]).form.value == "SELECT"

@@ -38,11 +38,12 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 
-from kg.describe.resources import jsonld_context, prefixes_for, serialize
+from kg.describe.jsonld import jsonld_context, serialize
+from kg.describe.terms import prefixes_for
+from kg.query.answers import write_answer
 from kg.query.formats import FORMATS, CannotWrite, by_name
 from kg.settings import Settings
 from kg.store import Store, build_store
-from kg.query.answers import write_answer
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -385,7 +386,7 @@ def test_rdf_xml_keeps_carriage_returns_and_names_blank_nodes_for_xml() -> None:
     assert_same_graph(parsed, rdflib_graph(triples), output)
 
 
-# --- /doc pages: kg.describe.resources.serialize ------------------------------------------------------
+# --- /doc pages: kg.describe.jsonld.serialize --------------------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,12 @@ from pydantic import ValidationError
 
 from kg.cli import main
 from kg.errors import RdfSyntaxError
-from kg.query.formats import by_name
 from kg.query.errors import QueryTimeout, ResultTooLarge
-from kg.settings import Settings
+from kg.query.formats import by_name
 from kg.query.gate import prepare
+from kg.query.limits import Limits
+from kg.query.runner import open_runner
+from kg.settings import Settings
 from kg.store import MemoryStore, OxigraphStore, build_store, load_any
 from kg.store.oxigraph import MARKER
 from kg.store.remote import bind_values
@@ -228,7 +230,7 @@ def test_in_process_runner_enforces_the_limit_and_the_deadline(memory: MemorySto
     # garbage here, not in a query thread
     gc.collect()
     settings = Settings(store="memory", result_limit=3, query_timeout=0.1, query_workers=1)
-    runner = memory.executor(settings)
+    runner = open_runner(memory, Limits.from_settings(settings))
     listing = prepare("SELECT ?s WHERE { ?s a ?t }", named_graphs=memory.named_graphs)
     # 250 x 250 countries: over a second in rdflib, yet short enough not to outlive the test
     country = "<https://w3id.org/scicoop/ontology#CountryOrRegion>"

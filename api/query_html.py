@@ -1,0 +1,171 @@
+"""The query page rendered on the server: the editor with the example queries, and an answer as
+a table, so the page works without JavaScript (``/query`` and ``GET /sparql`` from a browser)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pyoxigraph
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import GraphNotReady, Service
+from api.errors import ErrorAnswer, describe_error
+from api.examples import load_examples
+from api.html import render
+from api.querying import execute, prepare_query
+from api.responses import by_media_type, result_formats_for
+from kg.errors import KGError
+from kg.namespaces import PREFIXES
+from kg.query import formats as kg_formats
+from kg.settings import Settings
+
+__all__ = ["render_query_page", "prefix_lines", "Cell", "Table"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value in the results table: its text and, for an IRI, where it links."""
+
+    text: str
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A rendered answer: column names and rows of cells (an ASK answer is one cell)."""
+
+    columns: list[str]
+    rows: list[list[Cell]]
+
+
+def prefix_lines(settings: Settings) -> str:
+    """The project's PREFIX declarations, ``id:`` and ``sc:`` following the configured base."""
+    lines = []
+    for prefix, namespace in PREFIXES.items():
+        if prefix == "id":
+            namespace = settings.id_base
+        elif prefix == "sc":
+            namespace = settings.ontology_iri
+        lines.append(f"PREFIX {prefix}: <{namespace}>")
+    return "\n".join(lines) + "\n"
+
+
+def link_for(iri: str, *, base: str) -> str | None:
+    """Where an IRI links: its path on this server when under the base, else itself if web.
+
+    >>> link_for("https://w3id.org/scicoop/id/x", base="https://w3id.org/scicoop/")
+    '/id/x'
+    >>> link_for("urn:isbn:1", base="https://w3id.org/scicoop/") is None
+    True
+    """
+    if iri.startswith(base):
+        return "/" + iri[len(base) :]
+    return iri if iri.startswith(("http://", "https://")) else None
+
+
+def _term_cell(term: dict[str, str], *, base: str) -> Cell:
+    kind, value = term.get("type"), term.get("value", "")
+    if kind == "uri":
+        return Cell(value, link_for(value, base=base))
+    if kind == "bnode":
+        return Cell("_:" + value)
+    if "xml:lang" in term:
+        return Cell(f"{value} @{term['xml:lang']}")
+    return Cell(value)
+
+
+def _results_table(body: bytes, *, base: str) -> Table:
+    """A SPARQL JSON answer as a table."""
+    data = json.loads(body)
+    if "boolean" in data:
+        return Table(["boolean"], [[Cell(str(data["boolean"]).lower())]])
+    columns = data["head"]["vars"]
+    rows = [
+        [_term_cell(b[c], base=base) if c in b else Cell("") for c in columns]
+        for b in data["results"]["bindings"]
+    ]
+    return Table(columns, rows)
+
+
+def _ox_cell(term: object, *, base: str) -> Cell:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return Cell(term.value, link_for(term.value, base=base))
+    if isinstance(term, pyoxigraph.Literal) and term.language:
+        return Cell(f"{term.value} @{term.language}")
+    return Cell(str(getattr(term, "value", term)))
+
+
+def _graph_table(body: bytes, *, base: str) -> Table:
+    """An N-Triples answer as a subject/predicate/object table."""
+    rows = [
+        [
+            _ox_cell(t.subject, base=base),
+            _ox_cell(t.predicate, base=base),
+            _ox_cell(t.object, base=base),
+        ]
+        for t in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    ]
+    return Table(["subject", "predicate", "object"], rows)
+
+
+async def _run(
+    request: Request, service: Service, query: str
+) -> tuple[Table, list[dict[str, str]]]:
+    """Run ``query`` for the page: the table and the download links of its answer's formats."""
+    if service.graph is None:
+        raise GraphNotReady(service.load_error or "the graph is still loading")
+    graph, metrics = service.graph, service.metrics
+    client = request.client.host if request.client else "-"
+    prepared = await prepare_query(query, graph=graph, metrics=metrics, client=client)
+    offered = result_formats_for(prepared.form)
+    is_graph = offered[0].kind == "graph"
+    wanted = by_media_type(
+        "application/n-triples" if is_graph else "application/sparql-results+json"
+    )
+    body = await execute(
+        prepared, graph=graph, metrics=metrics, result_format=wanted, client=client
+    )
+    base = service.settings.base_iri
+    table = _graph_table(body, base=base) if is_graph else _results_table(body, base=base)
+    downloads = [
+        {"name": fmt.name, "href": "/sparql?" + urlencode({"query": query, "format": fmt.name})}
+        for fmt in offered
+    ]
+    return table, downloads
+
+
+async def render_query_page(request: Request) -> Response:
+    """The page; with ``?query=`` the query's answer (or its error) is rendered in it."""
+    service: Service = request.app.state.service
+    settings = service.settings
+    examples = await run_in_threadpool(load_examples, settings.queries_dir)
+    query = request.query_params.get("query")
+    downloads: list[dict[str, str]] = []
+    table, error, status = None, None, 200
+    if query:
+        try:
+            table, downloads = await _run(request, service, query)
+        except KGError as raised:
+            error = describe_error(raised)
+            status = error.status
+    formats = {
+        kind: [fmt.name for fmt in kg_formats.FORMATS if fmt.kind == kind]
+        for kind in ("results", "graph")
+    }
+    context = {
+        "query": query or prefix_lines(settings) + "\nSELECT * WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n",
+        "examples": examples,
+        "table": table,
+        "downloads": downloads,
+        "error": error,
+        "base_iri": settings.base_iri,
+        "formats": formats,
+    }
+    headers = {"Vary": "Accept"}
+    if isinstance(error, ErrorAnswer):
+        headers.update(error.headers)
+    return render(request, "query.html", context, status=status, headers=headers)

@@ -1,0 +1,113 @@
+"""Answer vetted queries on a remote SPARQL 1.1 server (the store :mod:`kg.store.remote` opens).
+
+Each query is forwarded over the protocol with the deadline as its timeout, under the same
+admission as the other runners; the answer is parsed and written again in the client's format, so
+the result cap and the formats are ours whatever the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+
+import httpx
+
+from kg.query.admission import Admission
+from kg.query.answers import check_format, dataset_for, write_answer
+from kg.query.errors import QueryFailed, QuerySyntaxError, QueryTimeout
+from kg.query.formats import Format
+from kg.query.gate import PreparedQuery
+from kg.query.limits import Limits
+from kg.store.remote import FORM, JSON, NTRIPLES, RemoteStore, form_for, parse_answer, snippet
+
+__all__ = ["RemoteRunner"]
+
+
+class RemoteRunner:
+    """Forwards vetted queries to the remote store, ``limits.workers`` at a time, under the
+    deadline.
+
+    Heavy queries hold at most ``limits.heavy_workers`` of those places (by default all but
+    one); see
+    :class:`kg.query.admission.Admission`.
+    """
+
+    def __init__(self, store: RemoteStore, limits: Limits) -> None:
+        self._store = store
+        self._timeout = limits.timeout
+        self._limit = limits.result_limit
+        self._admission = Admission(limits)
+        self._client: httpx.AsyncClient | None = None
+        self._closed = False
+
+    async def run(
+        self,
+        prepared: PreparedQuery,
+        *,
+        result_format: Format,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> bytes:
+        """Like :meth:`kg.query.runner.QueryRunner.run`; the deadline covers the whole exchange."""
+        if self._closed:
+            raise QueryFailed("the query runner is closed")
+        check_format(prepared, result_format)
+        dataset = dataset_for(prepared, default_graphs, named_graphs) or self._store.union()
+        if self._client is None:  # created here so it belongs to the running loop
+            self._client = httpx.AsyncClient(timeout=None)
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self._timeout):
+                leave = await self._admission.enter(prepared)
+                try:
+                    response = await self._post(prepared, dataset)
+                finally:
+                    leave()
+                    self._admission.finished(prepared, time.monotonic() - started)
+                loop = asyncio.get_running_loop()
+                # Parsed and written in one thread: pyoxigraph's results may not cross threads.
+                return await loop.run_in_executor(None, self._rewrite, response, result_format)
+        except TimeoutError:
+            raise QueryTimeout(timeout=self._timeout) from None
+        except (OSError, SyntaxError) as error:
+            raise QueryFailed(f"unreadable answer from the remote store: {error}") from None
+
+    def _rewrite(self, response: httpx.Response, result_format: Format) -> bytes:
+        media_type = response.headers.get("content-type", "")
+        return write_answer(
+            parse_answer(response.content, media_type), result_format, limit=self._limit
+        )
+
+    async def _post(
+        self, prepared: PreparedQuery, dataset: tuple[Sequence[str], Sequence[str]] | None
+    ) -> httpx.Response:
+        assert self._client is not None
+        endpoint = self._store.endpoint
+        try:
+            response = await self._client.post(
+                endpoint,
+                data=form_for(prepared.text, dataset),
+                headers={"Accept": NTRIPLES if prepared.form.answers_graph else JSON, **FORM},
+            )
+        except httpx.TransportError as error:
+            raise QueryFailed(
+                f"the remote store at {endpoint} cannot be reached: {error}"
+            ) from None
+        if response.status_code == 400:
+            raise QuerySyntaxError(f"the remote store rejected the query: {snippet(response)}")
+        if response.status_code != 200:
+            raise QueryFailed(
+                f"the remote store answered {response.status_code}: {snippet(response)}"
+            )
+        return response
+
+    def close(self) -> None:
+        """Stop taking queries and drop the connection pool."""
+        self._closed = True
+        client, self._client = self._client, None
+        if client is not None:
+            # Without a loop in this thread, the pool goes with the process.
+            with contextlib.suppress(RuntimeError):
+                asyncio.get_running_loop().create_task(client.aclose())

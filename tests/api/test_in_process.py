@@ -1,0 +1,109 @@
+"""The API in process (httpx over ASGI, through Starlette's TestClient), as consumers see it:
+documents that parse offline, the graph served under another base, no 5xx for a client's query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pyoxigraph
+import pytest
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from kg.settings import Settings
+
+DOC = "/doc/chinese-academy-of-sciences"
+#: Extension -> the pyoxigraph parser of what it serves.
+RDF = {
+    "ttl": pyoxigraph.RdfFormat.TURTLE,
+    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    "rdf": pyoxigraph.RdfFormat.RDF_XML,
+    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+}
+
+
+def _client(**settings: object) -> Iterator[TestClient]:
+    app = create_app(Settings(load_before_serving=True, **settings))  # type: ignore[arg-type]
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    yield from _client()
+
+
+@pytest.fixture(scope="module")
+def elsewhere() -> Iterator[TestClient]:
+    """The same graph served under another base, as a mirror would serve it."""
+    yield from _client(base_iri="http://mirror.example/kg/")
+
+
+@pytest.mark.parametrize("extension", sorted(RDF))
+def test_every_document_format_parses_offline(client: TestClient, extension: str) -> None:
+    answer = client.get(f"{DOC}.{extension}")
+    assert answer.status_code == 200
+    # pyoxigraph loads no remote context: a JSON-LD document must carry its own.
+    quads = list(pyoxigraph.parse(answer.content, format=RDF[extension]))
+    subjects = {q.subject.value for q in quads if isinstance(q.subject, pyoxigraph.NamedNode)}
+    assert "https://w3id.org/scicoop/id/chinese-academy-of-sciences" in subjects
+
+
+def test_json_ld_embeds_its_context_and_the_context_is_still_published(client: TestClient) -> None:
+    document = client.get(DOC, headers={"Accept": "application/ld+json"}).json()
+    assert isinstance(document["@context"], dict)
+    published = client.get("/context.jsonld").json()["@context"]
+    assert document["@context"] == published
+
+
+def test_served_under_another_base_every_iri_follows_it(elsewhere: TestClient) -> None:
+    thing = elsewhere.get("/id/chinese-academy-of-sciences", follow_redirects=False)
+    assert thing.status_code == 303
+    turtle = elsewhere.get(DOC + ".ttl").content
+    subjects = {q.subject.value for q in pyoxigraph.parse(turtle, format=RDF["ttl"])}
+    assert "http://mirror.example/kg/id/chinese-academy-of-sciences" in subjects
+    assert not any(s.startswith("https://w3id.org/scicoop/") for s in subjects)
+    actors = elsewhere.get("/api/actors", params={"limit": 500}).json()
+    iris = [item["iri"] for item in actors["items"]]
+    assert "http://mirror.example/kg/id/chinese-academy-of-sciences" in iris
+    query = (
+        "PREFIX sc: <http://mirror.example/kg/ontology#> "
+        "SELECT (COUNT(?p) AS ?n) WHERE { ?p a sc:Partnership }"
+    )
+    answer = elsewhere.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert answer.status_code == 200
+    assert int(answer.text.split()[1]) > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "says"),
+    [
+        pytest.param(
+            "SELECT * WHERE { FILTER(" + "(" * 3000 + "1" + ")" * 3000 + ") }",
+            400,
+            "split it into smaller queries",
+            id="deeply-nested-expression",
+        ),
+        pytest.param(
+            "SELECT * WHERE { " + " ".join(f"?s <p:{i}> ?o{i} ." for i in range(2000)) + " }",
+            400,
+            "split it into smaller queries",
+            id="thousands-of-patterns",
+        ),
+        pytest.param(
+            "SELECT * WHERE { BIND(<http://example.org/f>(1) AS ?x) }",
+            400,
+            "<http://example.org/f> cannot be called",
+            id="unknown-extension-function",
+        ),
+    ],
+)
+def test_a_client_query_gets_a_4xx_saying_what_to_change(
+    client: TestClient, query: str, status: int, says: str
+) -> None:
+    answer = client.post("/sparql", data={"query": query}, headers={"Accept": "application/json"})
+    assert answer.status_code == status
+    assert says in json.loads(answer.text)["message"]
+    assert client.get("/health").status_code == 200
