@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from kg.query.answers import check_format, dataset_for
+from kg.query.base import Dataset, QueryRunner
 from kg.query.cost import Cost, SlowQueries, TooManyHeavyQueries
 from kg.query.errors import (
     Overloaded,
@@ -58,7 +58,7 @@ STARTUP_SECONDS = 60.0
 INLINE_BYTES = 1 << 20
 
 
-class ProcessRunner:
+class ProcessRunner(QueryRunner):
     """A pool of query processes over the store at ``store_path``, in two lanes.
 
     Each query gets ``limits.timeout`` seconds of a worker's time and at most
@@ -70,6 +70,7 @@ class ProcessRunner:
     """
 
     def __init__(self, store_path: Path, limits: Limits) -> None:
+        super().__init__(limits)
         self._store_path = Path(store_path)
         self._limits = limits
         self._timeout = limits.timeout
@@ -77,7 +78,6 @@ class ProcessRunner:
         self._memory_limit = limits.memory_bytes
         self._slow = SlowQueries()
         self._learned = Cost(heavy=True, reasons=(f"it ran past {limits.light_budget:g} s before",))
-        self._closed = False
         # Threads for what would block the event loop: worker start-up, reaping, large answers.
         self._threads = ThreadPoolExecutor(
             max_workers=limits.workers + 1, thread_name_prefix="kg-query"
@@ -88,30 +88,7 @@ class ProcessRunner:
         self._idle: deque[_Worker] = deque(w for w in self._workers if not w.heavy)
         self._idle_heavy: deque[_Worker] = deque(w for w in self._workers if w.heavy)
 
-    async def run(
-        self,
-        prepared: PreparedQuery,
-        *,
-        result_format: Format,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> bytes:
-        """``prepared``'s answer written in ``result_format``.
-
-        ``default_graphs``/``named_graphs`` (the protocol's ``default-graph-uri`` and
-        ``named-graph-uri``) take precedence over the query's FROM clauses; an IRI that is not
-        one of the store's graphs selects an empty graph. With neither, the default graph is
-        the union of all named graphs.
-
-        Raises QueryTimeout, ResultTooLarge, QuerySyntaxError (what pyoxigraph rejects),
-        QueryFailed (an evaluation error, or a worker that died), Overloaded (queue full),
-        TooManyHeavyQueries (an Overloaded: the heavy lane and its queue are full) and
-        NotAcceptable (``result_format`` cannot carry an answer of this form).
-        """
-        if self._closed:
-            raise QueryFailed("the query executor is closed")
-        check_format(prepared, result_format)
-        dataset = dataset_for(prepared, default_graphs, named_graphs)
+    async def _run(self, prepared: PreparedQuery, result_format: Format, dataset: Dataset) -> bytes:
         default, named = dataset if dataset is not None else (None, None)
         request = Request(prepared.text, result_format.name, default, named, self._result_limit)
         heavy = prepared.heavy or prepared.text in self._slow
@@ -145,7 +122,7 @@ class ProcessRunner:
 
     def close(self) -> None:
         """Kill every worker and stop waiting; queries still waiting fail with QueryFailed."""
-        self._closed = True
+        super().close()
         for worker in self._workers:
             worker.kill()
         for worker in self._workers:
@@ -219,7 +196,7 @@ class ProcessRunner:
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and put a fresh one in its place (unless closing)."""
-        if not self._closed:
+        if not self.closed:
             self._release(self._swap(worker))
         else:
             worker.kill()

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import httpx
 
 from kg.query.admission import Admission
-from kg.query.answers import check_format, dataset_for, write_answer
+from kg.query.answers import write_answer
+from kg.query.base import Dataset, QueryRunner
 from kg.query.errors import QueryFailed, QuerySyntaxError, QueryTimeout
 from kg.query.formats import Format
 from kg.query.gate import PreparedQuery
@@ -25,7 +26,7 @@ from kg.store.remote import FORM, JSON, NTRIPLES, RemoteStore, form_for, parse_a
 __all__ = ["RemoteRunner"]
 
 
-class RemoteRunner:
+class RemoteRunner(QueryRunner):
     """Forwards vetted queries to the remote store, ``limits.workers`` at a time, under the
     deadline.
 
@@ -35,26 +36,17 @@ class RemoteRunner:
     """
 
     def __init__(self, store: RemoteStore, limits: Limits) -> None:
+        super().__init__(limits)
         self._store = store
         self._timeout = limits.timeout
         self._limit = limits.result_limit
         self._admission = Admission(limits)
         self._client: httpx.AsyncClient | None = None
-        self._closed = False
 
-    async def run(
-        self,
-        prepared: PreparedQuery,
-        *,
-        result_format: Format,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> bytes:
-        """Like :meth:`kg.query.runner.QueryRunner.run`; the deadline covers the whole exchange."""
-        if self._closed:
-            raise QueryFailed("the query runner is closed")
-        check_format(prepared, result_format)
-        dataset = dataset_for(prepared, default_graphs, named_graphs) or self._store.union()
+    async def _run(self, prepared: PreparedQuery, fmt: Format, dataset: Dataset) -> bytes:
+        """The deadline covers the whole exchange."""
+        result_format = fmt
+        graphs = dataset or self._store.union()
         if self._client is None:  # created here so it belongs to the running loop
             self._client = httpx.AsyncClient(timeout=None)
         started = time.monotonic()
@@ -62,7 +54,7 @@ class RemoteRunner:
             async with asyncio.timeout(self._timeout):
                 leave = await self._admission.enter(prepared)
                 try:
-                    response = await self._post(prepared, dataset)
+                    response = await self._post(prepared, graphs)
                 finally:
                     leave()
                     self._admission.finished(prepared, time.monotonic() - started)
@@ -105,7 +97,7 @@ class RemoteRunner:
 
     def close(self) -> None:
         """Stop taking queries and drop the connection pool."""
-        self._closed = True
+        super().close()
         client, self._client = self._client, None
         if client is not None:
             # Without a loop in this thread, the pool goes with the process.

@@ -8,37 +8,11 @@ and the same admission rules.
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from kg.query.formats import Format
-from kg.query.gate import PreparedQuery
+from kg.query.base import QueryRunner
 from kg.query.limits import Limits
 from kg.store.base import Store
 
 __all__ = ["QueryRunner", "open_runner"]
-
-
-class QueryRunner(Protocol):
-    """What serves ``/sparql``: answers a vetted query in a format, under the limits."""
-
-    async def run(
-        self,
-        prepared: PreparedQuery,
-        *,
-        result_format: Format,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> bytes:
-        """``prepared``'s answer written in ``result_format``.
-
-        ``default_graphs``/``named_graphs`` (the protocol's ``default-graph-uri`` and
-        ``named-graph-uri``) take precedence over the query's FROM clauses; with neither, the
-        default graph is the union of all named graphs. Raises the errors of
-        :mod:`kg.query.errors`.
-        """
-        ...
-
-    def close(self) -> None: ...
 
 
 def open_runner(store: Store, limits: Limits) -> QueryRunner:

@@ -21,7 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pyoxigraph
 
 from kg.query.admission import Admission
-from kg.query.answers import check_format, dataset_for, write_answer
+from kg.query.answers import write_answer
+from kg.query.base import Dataset, QueryRunner
 from kg.query.errors import QueryFailed, QuerySyntaxError, QueryTimeout
 from kg.query.formats import Format
 from kg.query.gate import PreparedQuery
@@ -34,7 +35,7 @@ __all__ = ["ThreadedRunner", "Answer"]
 Answer = Callable[[PreparedQuery, Format, tuple[tuple[str, ...], tuple[str, ...]] | None], bytes]
 
 
-class ThreadedRunner:
+class ThreadedRunner(QueryRunner):
     """Runs ``answer`` in up to ``limits.workers`` threads; ``limits.max_queue`` more may wait.
 
     Heavy queries use at most ``limits.heavy_workers`` of them; see
@@ -42,10 +43,10 @@ class ThreadedRunner:
     """
 
     def __init__(self, answer: Answer, limits: Limits) -> None:
+        super().__init__(limits)
         self._admission = Admission(limits)
         self._answer = answer
         self._timeout = limits.timeout
-        self._closed = False
         self._threads = ThreadPoolExecutor(
             max_workers=limits.workers, thread_name_prefix="kg-query"
         )
@@ -85,20 +86,7 @@ class ThreadedRunner:
 
         return cls(answer, limits)
 
-    async def run(
-        self,
-        prepared: PreparedQuery,
-        *,
-        result_format: Format,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> bytes:
-        """Like :meth:`kg.query.runner.QueryRunner.run`, with the limits the module docstring
-        says."""
-        if self._closed:
-            raise QueryFailed("the query runner is closed")
-        check_format(prepared, result_format)
-        dataset = dataset_for(prepared, default_graphs, named_graphs)
+    async def _run(self, prepared: PreparedQuery, result_format: Format, dataset: Dataset) -> bytes:
         leave = await self._admission.enter(prepared)
         loop = asyncio.get_running_loop()
         started = time.monotonic()
@@ -118,7 +106,7 @@ class ThreadedRunner:
 
     def close(self) -> None:
         """Stop taking queries; threads still running finish on their own."""
-        self._closed = True
+        super().close()
         self._threads.shutdown(wait=False, cancel_futures=True)
 
 
