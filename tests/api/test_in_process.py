@@ -31,11 +31,6 @@ def _client(**settings: object) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    yield from _client()
-
-
-@pytest.fixture(scope="module")
 def elsewhere() -> Iterator[TestClient]:
     """The same graph served under another base, as a mirror would serve it."""
     yield from _client(base_iri="http://mirror.example/kg/")

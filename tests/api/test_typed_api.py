@@ -1,4 +1,4 @@
-"""The typed JSON routes, on a live server over the real graph: each answer equals the same
+"""The typed JSON routes, in process over the real graph: each answer equals the same
 question asked through ``/sparql`` (the SPARQL is written out here, independently of the routes'
 own queries), pages add up to the total, and bad input is a 422 naming the parameter."""
 
@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
-
-pytestmark = pytest.mark.integration
+from starlette.testclient import TestClient
 
 ID = "https://w3id.org/scicoop/id/"
 CAS = ID + "chinese-academy-of-sciences"
@@ -21,9 +19,9 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 """
 
 
-def sparql(url: str, query: str) -> list[dict[str, str]]:
+def sparql(client: TestClient, query: str) -> list[dict[str, str]]:
     """The rows of a SELECT through the endpoint, each as variable -> value."""
-    answer = httpx.get(url + "/sparql", params={"query": PREFIXES + query})
+    answer = client.get("/sparql", params={"query": PREFIXES + query})
     assert answer.status_code == 200, answer.text
     return [
         {name: cell["value"] for name, cell in row.items()}
@@ -31,10 +29,10 @@ def sparql(url: str, query: str) -> list[dict[str, str]]:
     ]
 
 
-def every_item(url: str, path: str, **params: Any) -> list[dict[str, Any]]:
+def every_item(client: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
     """All items of a list route, following ``next`` from page to page."""
     items: list[dict[str, Any]] = []
-    answer = httpx.get(url + path, params={"limit": 7, **params})
+    answer = client.get(path, params={"limit": 7, **params})
     assert answer.status_code == 200, answer.text
     total = answer.json()["total"]
     while True:
@@ -43,7 +41,7 @@ def every_item(url: str, path: str, **params: Any) -> list[dict[str, Any]]:
         items += page["items"]
         if page["next"] is None:
             break
-        answer = httpx.get(page["next"])
+        answer = client.get(page["next"])
     assert len(items) == total
     return items
 
@@ -74,22 +72,22 @@ ACTORS = """SELECT DISTINCT ?actor ?label WHERE {{
          "?actor a sc:PoliticalBody ; sc:country id:china ."),
     ],
 )  # fmt: skip
-def test_actors_equal_sparql(real_url: str, params: dict[str, str], pattern: str) -> None:
-    expected = pairs(sparql(real_url, ACTORS.format(filter=pattern)), "actor", "label")
+def test_actors_equal_sparql(client: TestClient, params: dict[str, str], pattern: str) -> None:
+    expected = pairs(sparql(client, ACTORS.format(filter=pattern)), "actor", "label")
     assert expected
     if params:
-        items = every_item(real_url, "/api/actors", **params)
+        items = every_item(client, "/api/actors", **params)
     else:  # 265 actors: one big page instead of 40 small ones
-        items = httpx.get(real_url + "/api/actors", params={"limit": 500}).json()["items"]
+        items = client.get("/api/actors", params={"limit": 500}).json()["items"]
     assert labelled(items) == expected
     labels = [item["label"].lower() for item in items]
     assert labels == sorted(labels)
 
 
-def test_an_actor_has_its_kinds_and_country(real_url: str) -> None:
-    (cas,) = httpx.get(real_url + "/api/actors", params={"kind": "Academy"}).json()["items"]
+def test_an_actor_has_its_kinds_and_country(client: TestClient) -> None:
+    (cas,) = client.get("/api/actors", params={"kind": "Academy"}).json()["items"]
     kinds = sparql(
-        real_url,
+        client,
         "SELECT ?k WHERE { id:chinese-academy-of-sciences a ?k "
         "FILTER(STRSTARTS(STR(?k), STR(sc:))) }",
     )
@@ -97,8 +95,8 @@ def test_an_actor_has_its_kinds_and_country(real_url: str) -> None:
     assert cas["country"] == {"iri": ID + "china", "label": "China"}
 
 
-def test_one_actor_with_what_it_takes_part_in(real_url: str) -> None:
-    answer = httpx.get(real_url + "/api/actors/chinese-academy-of-sciences")
+def test_one_actor_with_what_it_takes_part_in(client: TestClient) -> None:
+    answer = client.get("/api/actors/chinese-academy-of-sciences")
     assert answer.status_code == 200
     actor = answer.json()
     assert actor["iri"] == CAS and actor["label"] == "Chinese Academy of Sciences"
@@ -111,7 +109,7 @@ def test_one_actor_with_what_it_takes_part_in(real_url: str) -> None:
     }
     for field, pattern in questions.items():
         rows = sparql(
-            real_url,
+            client,
             f"SELECT DISTINCT ?item ?label WHERE {{ {pattern} . "
             '?item rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }',
         )
@@ -119,14 +117,14 @@ def test_one_actor_with_what_it_takes_part_in(real_url: str) -> None:
     assert len(actor["partnerships"]) >= 3
 
 
-def test_one_actor_unknown_or_malformed(real_url: str) -> None:
-    missing = httpx.get(real_url + "/api/actors/no-such-actor")
+def test_one_actor_unknown_or_malformed(client: TestClient) -> None:
+    missing = client.get("/api/actors/no-such-actor")
     assert missing.status_code == 404
     assert "no actor https://w3id.org/scicoop/id/no-such-actor" in missing.text
-    not_actor = httpx.get(real_url + "/api/actors/cas-cooperation-agreements")
+    not_actor = client.get("/api/actors/cas-cooperation-agreements")
     assert not_actor.status_code == 404
     assert "is not an actor" in not_actor.text
-    bad = httpx.get(real_url + "/api/actors/..%2fetc")
+    bad = client.get("/api/actors/..%2fetc")
     assert bad.status_code in (404, 422)
 
 
@@ -149,10 +147,10 @@ PARTNERSHIPS = """SELECT ?p ?label ?party ?partyLabel ?kind WHERE {{
          "?p sc:partnershipKind sc:JointResearch ; sc:party id:china ."),
     ],
 )  # fmt: skip
-def test_partnerships_equal_sparql(real_url: str, params: dict[str, str], pattern: str) -> None:
-    rows = sparql(real_url, PARTNERSHIPS.format(filter=pattern))
+def test_partnerships_equal_sparql(client: TestClient, params: dict[str, str], pattern: str) -> None:
+    rows = sparql(client, PARTNERSHIPS.format(filter=pattern))
     assert rows
-    items = every_item(real_url, "/api/partnerships", **params)
+    items = every_item(client, "/api/partnerships", **params)
     assert labelled(items) == pairs(rows, "p", "label")
     for item in items:
         mine = [row for row in rows if row["p"] == item["iri"]]
@@ -161,10 +159,10 @@ def test_partnerships_equal_sparql(real_url: str, params: dict[str, str], patter
         assert item["kind"] == mine[0]["kind"].rsplit("#")[1]
 
 
-def test_partnerships_by_year_equal_sparql(real_url: str) -> None:
+def test_partnerships_by_year_equal_sparql(client: TestClient) -> None:
     # Dated partnerships active in or after 2015; the source dates none of them yet.
     rows = sparql(
-        real_url,
+        client,
         "SELECT ?p WHERE { ?p a sc:Partnership . "
         "OPTIONAL { ?p sc:startDate ?s } OPTIONAL { ?p sc:endDate ?e } "
         "FILTER(BOUND(?s) || BOUND(?e)) "
@@ -172,23 +170,23 @@ def test_partnerships_by_year_equal_sparql(real_url: str) -> None:
             "xsd:integer", "<http://www.w3.org/2001/XMLSchema#integer>"
         ),
     )
-    items = every_item(real_url, "/api/partnerships", from_year=2015)
+    items = every_item(client, "/api/partnerships", from_year=2015)
     assert {item["iri"] for item in items} == {row["p"] for row in rows}
-    wrong = httpx.get(real_url + "/api/partnerships", params={"from_year": 2020, "to_year": 2010})
+    wrong = client.get("/api/partnerships", params={"from_year": 2020, "to_year": 2010})
     assert wrong.status_code == 422
     assert wrong.json()["detail"][0]["loc"] == ["query", "to_year"]
 
 
-def test_programmes_equal_sparql(real_url: str) -> None:
+def test_programmes_equal_sparql(client: TestClient) -> None:
     rows = sparql(
-        real_url,
+        client,
         "SELECT ?p ?label ?who ?whoLabel ?how WHERE { ?p a sc:Programme ; rdfs:label ?label "
         'FILTER(LANGMATCHES(LANG(?label), "en")) '
         'OPTIONAL { { ?p sc:launchedBy ?who BIND("launched" AS ?how) } UNION '
         '{ ?p sc:participant ?who BIND("participant" AS ?how) } '
         '?who rdfs:label ?whoLabel FILTER(LANGMATCHES(LANG(?whoLabel), "en")) } }',
     )
-    items = every_item(real_url, "/api/programmes")
+    items = every_item(client, "/api/programmes")
     assert labelled(items) == pairs(rows, "p", "label")
     for item in items:
         mine = [row for row in rows if row["p"] == item["iri"]]
@@ -199,23 +197,23 @@ def test_programmes_equal_sparql(real_url: str) -> None:
         assert "Programme" in item["kinds"]
 
 
-def test_outcomes_equal_sparql(real_url: str) -> None:
+def test_outcomes_equal_sparql(client: TestClient) -> None:
     rows = sparql(
-        real_url,
+        client,
         "SELECT ?o ?label ?by ?byLabel WHERE { ?o a sc:Outcome ; rdfs:label ?label "
         'FILTER(LANGMATCHES(LANG(?label), "en")) OPTIONAL { ?o sc:producedBy ?by . '
         '?by rdfs:label ?byLabel FILTER(LANGMATCHES(LANG(?byLabel), "en")) } }',
     )
-    items = every_item(real_url, "/api/outcomes")
+    items = every_item(client, "/api/outcomes")
     assert labelled(items) == pairs(rows, "o", "label")
     for item in items:
         mine = [row for row in rows if row["o"] == item["iri"] and "by" in row]
         assert labelled(item["produced_by"]) == pairs(mine, "by", "byLabel")
 
 
-def test_claims_equal_sparql(real_url: str) -> None:
+def test_claims_equal_sparql(client: TestClient) -> None:
     rows = sparql(
-        real_url,
+        client,
         "SELECT ?c ?label ?subject ?value ?qualifier ?unit ?quote ?start ?end ?rank ?source "
         "WHERE { ?c a sc:QuantitativeClaim ; rdfs:label ?label ; sc:claimSubject ?subject ; "
         "sc:value ?value ; sc:qualifier ?qualifier ; sc:unit ?unit ; sc:quote ?quote ; "
@@ -224,7 +222,7 @@ def test_claims_equal_sparql(real_url: str) -> None:
         "OPTIONAL { ?c sc:periodStart ?start } OPTIONAL { ?c sc:periodEnd ?end } "
         "OPTIONAL { ?c sc:rank ?rank } }",
     )
-    items = every_item(real_url, "/api/claims")
+    items = every_item(client, "/api/claims")
     assert labelled(items) == pairs(rows, "c", "label")
     by_iri = {row["c"]: row for row in rows}
     for item in items:
@@ -245,14 +243,14 @@ def test_claims_equal_sparql(real_url: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["academy", "ACADEMY", "中国", "cas", "Belt and Road"])
-def test_search_equals_sparql(real_url: str, text: str) -> None:
+def test_search_equals_sparql(client: TestClient, text: str) -> None:
     rows = sparql(
-        real_url,
+        client,
         "SELECT DISTINCT ?r WHERE { ?r rdfs:label|skos:altLabel ?l "
         f'FILTER(isIRI(?r) && CONTAINS(LCASE(STR(?l)), LCASE("{text}"))) }}',
     )
     assert rows
-    items = every_item(real_url, "/api/search", q=text)
+    items = every_item(client, "/api/search", q=text)
     assert {item["iri"] for item in items} == {row["r"] for row in rows}
     for item in items:
         assert all(text.lower() in matched.lower() for matched in item["matched"])
@@ -273,17 +271,17 @@ def test_search_equals_sparql(real_url: str, text: str) -> None:
     ],
 )
 def test_bad_input_is_422_naming_the_parameter(
-    real_url: str, path: str, params: dict[str, Any], parameter: str, says: str
+    client: TestClient, path: str, params: dict[str, Any], parameter: str, says: str
 ) -> None:
-    answer = httpx.get(real_url + path, params=params)
+    answer = client.get(path, params=params)
     assert answer.status_code == 422
     (error,) = answer.json()["detail"]
     assert error["loc"] == ["query", parameter]
     assert says in error["msg"]
 
 
-def test_the_routes_are_documented_in_openapi(real_url: str) -> None:
-    spec = httpx.get(real_url + "/openapi.json").json()
+def test_the_routes_are_documented_in_openapi(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
     for path in ("/api/actors", "/api/actors/{slug}", "/api/partnerships", "/api/programmes",
                  "/api/outcomes", "/api/claims", "/api/search"):  # fmt: skip
         operation = spec["paths"][path]["get"]
