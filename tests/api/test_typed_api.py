@@ -147,7 +147,9 @@ PARTNERSHIPS = """SELECT ?p ?label ?party ?partyLabel ?kind WHERE {{
          "?p sc:partnershipKind sc:JointResearch ; sc:party id:china ."),
     ],
 )  # fmt: skip
-def test_partnerships_equal_sparql(client: TestClient, params: dict[str, str], pattern: str) -> None:
+def test_partnerships_equal_sparql(
+    client: TestClient, params: dict[str, str], pattern: str
+) -> None:
     rows = sparql(client, PARTNERSHIPS.format(filter=pattern))
     assert rows
     items = every_item(client, "/api/partnerships", **params)
