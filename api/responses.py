@@ -1,8 +1,8 @@
 """Which format an answer is written in, and the Content-Type it is labelled with.
 
 The formats themselves (media types, extensions, writers) come from ``kg.query.formats``; this
-module only
-decides which of them a route offers and how a ``format`` parameter combines with ``Accept``.
+module only decides which of them a route offers and how a ``format`` parameter combines with
+``Accept``.
 """
 
 from __future__ import annotations

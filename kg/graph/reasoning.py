@@ -1,10 +1,10 @@
 """OWL reasoning over the ontology: is it consistent, and can every class have members?
 
 RDFS inference (``kg.graph.inference``) adds the types a query needs, but it cannot see
-contradictions;
-HermiT, run through owlready2, can. It runs in a private ``owlready2.World`` so that checks never
-share state, and offline: owlready2 fetches ``owl:imports`` from the network even when told to stay
-local, so the files are parsed with rdflib first, their imports dropped, and only then handed over.
+contradictions; HermiT, run through owlready2, can. It runs in a private ``owlready2.World`` so
+that checks never share state, and offline: owlready2 fetches ``owl:imports`` from the network even
+when told to stay local, so the files are parsed with rdflib first, their imports dropped, and only
+then handed over.
 """
 
 from __future__ import annotations

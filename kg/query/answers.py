@@ -5,10 +5,10 @@ backend answers the same formats, counts rows the same way and fails with the sa
 worker-process executor does.
 
 Every answer reads back, with other parsers, as what was written
-(``tests/query/test_roundtrip.py``):
-pyoxigraph's writers are used as they are except where they are not read back as written —
-RDF/XML and SPARQL XML (carriage returns, XML 1.0's missing characters, element names, node IDs)
-and CSV (quoting). What a format cannot carry raises CannotWrite, a 406 naming what can.
+(``tests/query/test_roundtrip.py``): pyoxigraph's writers are used as they are except where they
+are not read back as written — RDF/XML and SPARQL XML (carriage returns, XML 1.0's missing
+characters, element names, node IDs) and CSV (quoting). What a format cannot carry raises
+CannotWrite, a 406 naming what can.
 """
 
 from __future__ import annotations

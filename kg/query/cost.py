@@ -1,10 +1,9 @@
 """Tell heavy queries from light ones before they run, and remember the ones that surprised us.
 
 The executor keeps a worker free for light queries (:mod:`kg.query.processes`): a heavy query may
-only
-use the heavy lane, so two runaway queries cannot make a one-triple lookup wait for their deadline.
-That needs a guess at the cost of a query before it runs. The guess reads rdflib's SPARQL algebra
-and is deliberately coarse; a query is *heavy* when it
+only use the heavy lane, so two runaway queries cannot make a one-triple lookup wait for their
+deadline. That needs a guess at the cost of a query before it runs. The guess reads rdflib's SPARQL
+algebra and is deliberately coarse; a query is *heavy* when it
 
 - joins two parts that share no variable and are not pinned to a constant (a cartesian product);
 - follows a ``*`` or ``+`` property path between two unpinned variables (a transitive closure);

@@ -1,8 +1,7 @@
 """Inside a query worker process: open the store read-only, answer requests from the pipe.
 
 The serving side is :mod:`kg.query.processes`. This module imports no rdflib, so a worker (spawned
-at
-start-up and after every kill) is ready in a fraction of the time the serving process took.
+at start-up and after every kill) is ready in a fraction of the time the serving process took.
 
 The pipe carries, per query, one :class:`Request` in and one reply out: a tuple whose first item
 says what happened. An answer is ``("ok", size)`` followed by the body as one message of

@@ -8,10 +8,10 @@ alike). Values bound by callers enter as a ``VALUES`` block at the head of the q
 
 This process holds no data: the serving path cannot use worker processes, so
 :class:`kg.query.remote.RemoteRunner` forwards each vetted query (``kg.query.gate.prepare`` runs
-before anything is
-sent) with the deadline as its timeout. A query cut off at the deadline is abandoned by closing
-its connection; whether the server then stops it is the server's business (``oxigraph serve
---timeout-s``). Data reaches the server through the Graph Store Protocol: ``kg push``.
+before anything is sent) with the deadline as its timeout. A query cut off at the deadline is
+abandoned by closing its connection; whether the server then stops it is the server's business
+(``oxigraph serve --timeout-s``). Data reaches the server through the Graph Store Protocol: ``kg
+push``.
 """
 
 from __future__ import annotations

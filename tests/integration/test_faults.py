@@ -191,16 +191,13 @@ def test_sigterm_lets_the_query_in_flight_finish_then_stops(
         asking = threading.Thread(
             target=lambda: answers.append(served.count(SLOW_COUNT, timeout=90)), daemon=True
         )
-        started = time.monotonic()
         asking.start()
         time.sleep(1.0)  # the count takes several seconds: it is running now
         served.process.send_signal(signal.SIGTERM)
         asking.join(timeout=90)
         assert answers, served.log()
-        took = time.monotonic() - started
         assert answers[0].status_code == 200, answers[0].text
         assert answers[0].text.split()[-1] == str(400**3)
-        assert took > 1.0
         assert served.process.wait(timeout=60) == 0, served.log()
         assert "Received SIGTERM" in served.log()
 
