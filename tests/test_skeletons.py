@@ -45,7 +45,7 @@ def fill(text: str) -> str:
     return text
 
 
-#: Skeletons that lag behind the shapes: the claim skeleton (kg/skeletons.py) has no line yet for
+#: Skeletons that lag behind the shapes: the claim skeleton of `kg new` has no line yet for
 #: sc:onMeasure and sc:concerns, which the shapes require of every claim since ontology 0.2.0.
 _LAGGING = {
     "claim": "kg new claim lacks sc:onMeasure and sc:concerns lines (required since ontology 0.2.0)"
