@@ -1,4 +1,5 @@
-"""The generated countries file: one node per ISO 3166-1 entry, stable, current and valid."""
+"""The generated countries file: one node per ISO 3166-1 entry and per UN M49 region, stable,
+current and valid."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from kg.contrib.validation import validate
 from kg.errors import KGError
-from kg.graph.countries import PYCOUNTRY, _slugs, countries_graph, write_countries
+from kg.graph.countries import M49_DATASET, PYCOUNTRY, _slugs, countries_graph, write_countries
 from kg.settings import PROJECT_ROOT, Settings
 
 BASE = Settings.model_fields["base_iri"].default
@@ -31,15 +32,75 @@ def graph() -> Graph:
     return countries_graph(base_iri=BASE)
 
 
-def _chinese(text: str) -> str:
-    catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
+def _translated(text: str, locale: str = "zh_CN") -> str:
+    catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
     return catalogue.gettext(text)
 
 
-def test_one_node_per_pycountry_entry(graph: Graph) -> None:
+def _chinese(text: str) -> str:
+    return _translated(text, "zh_CN")
+
+
+def test_one_node_per_pycountry_entry_and_per_m49_region(graph: Graph) -> None:
     nodes = set(graph.subjects(RDF.type, URIRef(SC + "CountryOrRegion")))
+    regions = set(graph.subjects(RDF.type, URIRef(SC + "WorldRegion")))
     assert len(nodes) == len(pycountry.countries)
-    assert set(graph.subjects()) == nodes
+    # M49: 5 regions, 17 sub-regions and 8 intermediate regions hold the ISO 3166-1 entries.
+    assert len(regions) == 30
+    assert set(graph.subjects()) == nodes | regions
+
+
+@pytest.mark.parametrize(
+    ("country", "region", "sub_region", "intermediate"),
+    [
+        ("china", ("asia", "142"), ("eastern-asia", "030"), None),
+        ("kenya", ("africa", "002"), ("sub-saharan-africa", "202"), ("eastern-africa", "014")),
+        (
+            "brazil",
+            ("americas", "019"),
+            ("latin-america-and-the-caribbean", "419"),
+            ("south-america", "005"),
+        ),
+        ("hungary", ("europe", "150"), ("eastern-europe", "151"), None),
+    ],
+)
+def test_countries_lie_in_their_m49_regions(
+    graph: Graph,
+    country: str,
+    region: tuple[str, str],
+    sub_region: tuple[str, str],
+    intermediate: tuple[str, str] | None,
+) -> None:
+    node = URIRef(ID + country)
+    levels = [("m49Region", region), ("m49SubRegion", sub_region)]
+    if intermediate:
+        levels.append(("m49IntermediateRegion", intermediate))
+    for prop, (slug, code) in levels:
+        assert list(graph.objects(node, URIRef(SC + prop))) == [URIRef(ID + slug)], prop
+        assert list(graph.objects(URIRef(ID + slug), URIRef(SC + "m49Code"))) == [Literal(code)]
+    if intermediate is None:
+        assert (node, URIRef(SC + "m49IntermediateRegion"), None) not in graph
+    # The hierarchy: a sub-region is part of its region, an intermediate region of its sub-region.
+    parts = [slug for _prop, (slug, _code) in levels]
+    for narrower, broader in zip(parts[1:], parts, strict=False):
+        assert (URIRef(ID + narrower), URIRef(SC + "partOfRegion"), URIRef(ID + broader)) in graph
+    assert (URIRef(ID + region[0]), URIRef(SC + "partOfRegion"), None) not in graph
+    assert set(graph.objects(node, DCTERMS.source)) == {PYCOUNTRY, M49_DATASET}
+
+
+def test_an_entry_m49_does_not_place_has_no_region(graph: Graph) -> None:
+    antarctica = URIRef(ID + "antarctica")
+    assert (antarctica, URIRef(SC + "m49Region"), None) not in graph
+    assert list(graph.objects(antarctica, DCTERMS.source)) == [PYCOUNTRY]
+
+
+def test_regions_have_an_english_name_and_three_digit_code(graph: Graph) -> None:
+    for region in graph.subjects(RDF.type, URIRef(SC + "WorldRegion")):
+        labels = list(graph.objects(region, RDFS.label))
+        assert [label.language for label in labels] == ["en"], region
+        [code] = graph.objects(region, URIRef(SC + "m49Code"))
+        assert len(str(code)) == 3 and str(code).isdigit(), region
+        assert list(graph.objects(region, DCTERMS.source)) == [M49_DATASET]
 
 
 @pytest.mark.parametrize(
@@ -62,10 +123,30 @@ def test_china_labels_come_from_pycountry(graph: Graph) -> None:
     assert set(graph.objects(china, RDFS.label)) == {
         Literal("China", lang="en"),
         Literal(_chinese("China"), lang="zh"),
+        Literal(_translated("China", "ar"), lang="ar"),
+        Literal("Chine", lang="fr"),
+        Literal(_translated("China", "es"), lang="es"),
+        Literal(_translated("China", "ru"), lang="ru"),
     }
     official = pycountry.countries.get(alpha_2="CN").official_name
     assert list(graph.objects(china, SKOS.altLabel)) == [Literal(official, lang="en")]
-    assert list(graph.objects(china, DCTERMS.source)) == [PYCOUNTRY]
+    assert PYCOUNTRY in set(graph.objects(china, DCTERMS.source))
+
+
+def test_a_name_that_reads_as_in_english_still_gets_its_label(graph: Graph) -> None:
+    """French writes Kenya as English does: the fr catalogue has the entry, so it is a label."""
+    assert Literal("Kenya", lang="fr") in set(graph.objects(URIRef(ID + "kenya"), RDFS.label))
+
+
+def test_labels_in_the_six_un_languages_one_per_language(graph: Graph) -> None:
+    for node in graph.subjects(RDF.type, URIRef(SC + "CountryOrRegion")):
+        languages = [label.language for label in graph.objects(node, RDFS.label)]
+        assert len(languages) == len(set(languages)), node
+        assert set(languages) <= {"en", "zh", "ar", "es", "fr", "ru"}, node
+    # Every catalogue names most entries: the languages are really there, not only allowed.
+    for language in ("zh", "ar", "es", "fr", "ru"):
+        named = {s for s, label in graph.subject_objects(RDFS.label) if label.language == language}
+        assert len(named) > 200, language
 
 
 def test_names_are_pycountrys_own(graph: Graph) -> None:
@@ -122,7 +203,9 @@ def test_written_file_is_the_graph_and_names_its_origin(tmp_path: Path, graph: G
         f"# ISO 3166-1 countries and regions, generated from pycountry {version('pycountry')}\n"
     )
     assert "regenerate with `kg countries`" in header
+    assert f"from hdx-python-country {version('hdx-python-country')}\n" in header
     assert "\nid:china a sc:CountryOrRegion ;\n" in text
+    assert '\nid:eastern-asia a sc:WorldRegion ;\n    rdfs:label "Eastern Asia"@en ;\n' in text
     assert '    sc:isoNumeric "004" ;\n' in text
     assert Graph().parse(path, format="turtle").isomorphic(graph)
 

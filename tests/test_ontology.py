@@ -57,8 +57,19 @@ CLASSES: dict[str, list[str]] = {
     "sc:Initiative": ["sc:Programme"],
     "sc:Project": ["sc:Programme"],
     "sc:Outcome": ["prov:Entity"],
+    "sc:Event": ["prov:Activity", "schema:Event"],
+    "sc:Congress": ["sc:Event"],
+    "sc:GeneralAssembly": ["sc:Event"],
+    "sc:Founding": ["sc:Event"],
+    "sc:Commitment": ["sc:Event"],
+    "sc:Activity": ["prov:Activity"],
     "sc:QuantitativeClaim": ["prov:Entity"],
+    "sc:Measure": ["schema:StatisticalVariable"],
+    "sc:Interpretation": ["prov:Entity"],
     "sc:Source": ["prov:Entity", "schema:CreativeWork"],
+    "sc:ShippedText": ["sc:Source"],
+    "sc:WebPage": ["sc:Source", "schema:WebPage"],
+    "sc:WorldRegion": ["schema:Place"],
     "sc:PartnershipKind": ["skos:Concept"],
     "sc:Qualifier": ["skos:Concept"],
     "sc:Unit": ["skos:Concept"],
@@ -80,31 +91,56 @@ OBJECT_PROPERTIES: dict[str, tuple[str | None, str | None, list[str], str | None
     "sc:memberOf": ("sc:Actor", "sc:Organisation", ["org:memberOf"], "sc:hasMember"),
     "sc:hasMember": ("sc:Organisation", "sc:Actor", ["org:hasMember"], None),
     "sc:country": (None, "sc:CountryOrRegion", [], None),
+    "sc:m49Region": ("sc:CountryOrRegion", "sc:WorldRegion", ["schema:containedInPlace"], None),
+    "sc:m49SubRegion": ("sc:CountryOrRegion", "sc:WorldRegion", ["schema:containedInPlace"], None),
+    "sc:m49IntermediateRegion": (
+        "sc:CountryOrRegion",
+        "sc:WorldRegion",
+        ["schema:containedInPlace"],
+        None,
+    ),
+    "sc:partOfRegion": ("sc:WorldRegion", "sc:WorldRegion", ["schema:containedInPlace"], None),
+    "sc:headOf": ("sc:Person", "sc:Organisation", ["org:headOf"], None),
+    "sc:agent": (None, "sc:Actor", ["prov:wasAssociatedWith"], None),
+    "sc:atEvent": (None, "sc:Event", [], None),
+    "sc:since": (None, "sc:Event", [], None),
+    "sc:fulfils": (None, "sc:Commitment", [], None),
+    "sc:establishes": (None, "sc:Organisation", [], None),
     "sc:producedBy": ("sc:Outcome", "sc:Actor", ["prov:wasAttributedTo"], "sc:produced"),
     "sc:produced": ("sc:Actor", "sc:Outcome", [], None),
     "sc:claimSubject": (None, None, [], "sc:hasClaim"),
     "sc:hasClaim": (None, None, [], None),
+    "sc:concerns": (None, None, [], None),
+    "sc:onMeasure": ("sc:QuantitativeClaim", "sc:Measure", ["schema:variableMeasured"], None),
     "sc:qualifier": ("sc:QuantitativeClaim", "sc:Qualifier", [], None),
     "sc:unit": ("sc:QuantitativeClaim", "sc:Unit", [], None),
 }
 
-#: datatype property -> (domain, range, super-properties). sc:startDate and sc:endDate range over
-#: the union of xsd:date and xsd:gYear, a blank node checked by its own test.
+#: datatype property -> (domain, range, super-properties). sc:startDate, sc:endDate and
+#: sc:pointInTime range over the union of xsd:date and xsd:gYear (a blank node, tested below).
 DATATYPE_PROPERTIES: dict[str, tuple[str | None, str | None, list[str]]] = {
     "sc:quote": (None, "rdf:langString", []),
     "sc:measure": ("sc:QuantitativeClaim", "rdf:langString", []),
     "sc:value": ("sc:QuantitativeClaim", "xsd:decimal", []),
     "sc:periodStart": ("sc:QuantitativeClaim", "xsd:gYear", []),
     "sc:periodEnd": ("sc:QuantitativeClaim", "xsd:gYear", []),
+    "sc:pointInTime": ("sc:QuantitativeClaim", None, ["schema:observationDate"]),
     "sc:rank": ("sc:QuantitativeClaim", "xsd:positiveInteger", []),
     "sc:rankScope": ("sc:QuantitativeClaim", "rdf:langString", []),
     "sc:aim": ("sc:Programme", "rdf:langString", ["schema:description"]),
+    "sc:pledge": ("sc:Commitment", "rdf:langString", ["schema:description"]),
+    "sc:cooperationField": (None, "rdf:langString", []),
+    "sc:standing": ("sc:Actor", "rdf:langString", ["schema:description"]),
     "sc:startDate": (None, None, ["schema:startDate"]),
     "sc:endDate": (None, None, ["schema:endDate"]),
     "sc:isoAlpha2": ("sc:CountryOrRegion", "xsd:string", ["skos:notation"]),
     "sc:isoAlpha3": ("sc:CountryOrRegion", "xsd:string", ["skos:notation"]),
     "sc:isoNumeric": ("sc:CountryOrRegion", "xsd:string", ["skos:notation"]),
+    "sc:m49Code": ("sc:WorldRegion", "xsd:string", ["skos:notation"]),
     "sc:sourceText": ("sc:Source", "xsd:string", []),
+    "sc:url": ("sc:WebPage", "xsd:anyURI", ["schema:url"]),
+    "sc:dateRead": ("sc:WebPage", "xsd:date", []),
+    "sc:locator": ("prov:Derivation", "xsd:string", []),
 }
 
 #: concept scheme -> (class of its concepts, its concepts)
@@ -117,6 +153,7 @@ SCHEMES: dict[str, tuple[str, list[str]]] = {
             "sc:Membership",
             "sc:JointResearch",
             "sc:JointEffort",
+            "sc:CapacityBuilding",
         ],
     ),
     "sc:Qualifiers": (
@@ -216,7 +253,7 @@ def test_integrity_queries_catch_a_broken_ontology(integrity_dataset: Dataset) -
 
 def test_dates_range_over_date_or_year() -> None:
     graph = parse_file(ONTOLOGY).graph
-    for prop in (SC.startDate, SC.endDate):
+    for prop in (SC.startDate, SC.endDate, SC.pointInTime):
         (range_,) = graph.objects(prop, RDFS.range)
         members = list(graph.items(graph.value(range_, OWL.unionOf)))
         assert graph.value(range_, RDF.type) == RDFS.Datatype

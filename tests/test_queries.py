@@ -96,20 +96,38 @@ def _partners_of_china(rows: list[Row]) -> None:
     }
 
 
+ESSAY = (
+    "Striving to Create a New Horizon of International Science and Technology Exchanges and "
+    "Cooperation"
+)
+MTA_PAGE = (
+    "Hungarian Academy of Sciences to be member of Governing Board of ANSO for two more years"
+)
+
+
 def _claims(rows: list[Row]) -> None:
-    by_value = {Decimal(r["value"]): r for r in rows}
+    essay = {Decimal(r["value"]): r for r in rows if r["sourceTitle"] == ESSAY}
     values = ("10", "27.3", "48", "60", "64", "67", "138", "160", "200", "18000000000")
-    assert set(by_value) == {Decimal(v) for v in values}
-    over = by_value[Decimal(160)]
+    assert set(essay) == {Decimal(v) for v in values}
+    over = essay[Decimal(160)]
     assert (over["qualifierLabel"], over["unitLabel"]) == ("More than", "Count")
     assert "with over 160 countries and regions" in over["quote"]
-    share = by_value[Decimal("27.3")]
+    share = essay[Decimal("27.3")]
     assert (share["qualifierLabel"], share["unitLabel"]) == ("Exactly", "Percent")
     assert (share["periodStart"], share["periodEnd"], share["rank"]) == ("2011", "2021", "2")
     assert share["rankScope"] == "in the world"
-    assert by_value[Decimal(138)]["qualifierLabel"] == "Exactly"
-    assert by_value[Decimal(18_000_000_000)]["qualifierLabel"] == "More than"
-    assert len(rows) == 10
+    assert essay[Decimal(138)]["qualifierLabel"] == "Exactly"
+    assert essay[Decimal(18_000_000_000)]["qualifierLabel"] == "More than"
+    assert essay[Decimal(18_000_000_000)]["sinceLabel"] == "COVID-19 outbreak"
+    # Figures from web pages come with their date and a locator, never a quote.
+    web = [r for r in rows if r["sourceTitle"] != ESSAY]
+    assert len(web) == 7
+    assert all("quote" not in r and r["locator"] for r in web)
+    assert {(r["value"], r["pointInTime"]) for r in web if r["sourceTitle"] == MTA_PAGE} == {
+        ("37", "2020-11-25"),
+        ("9", "2020-11-25"),
+    }
+    assert len(rows) == 17
 
 
 def _claims_as_text(rows: list[Row]) -> None:
@@ -123,7 +141,10 @@ def _claims_as_text(rows: list[Row]) -> None:
     )
     assert texts["claim-cas-cooperation-agreements-institutions"].startswith("138 research ")
     assert texts["claim-cas-shared-genomic-data"].startswith("more than 18000000000 times")
-    assert len(texts) == 10
+    assert texts["claim-anso-member-countries-2020"] == (
+        "37 countries whose scientific organisations are members of ANSO"
+    )
+    assert len(texts) == 17
 
 
 def _programmes(rows: list[Row]) -> None:
@@ -167,7 +188,17 @@ def _outcomes(rows: list[Row]) -> None:
         assert (f"help-with-{help_}", CAS, plan) in found
         assert (f"help-with-{help_}", CAS, project) in found
     assert ("help-with-drinking-water-safety", CAS, plan) in found
-    assert len({o for o, _a, _p in found}) == 9
+    # The contributions to livelihoods and sustainable development came of both programmes; the
+    # source does not say who made them.
+    for contribution in (
+        "contribution-to-the-improvement-of-local-peoples-livelihood",
+        "contribution-to-the-promotion-of-sustainable-development",
+    ):
+        assert {(o, a, p) for o, a, p in found if o == contribution} == {
+            (contribution, None, plan),
+            (contribution, None, project),
+        }
+    assert len({o for o, _a, _p in found}) == 11
 
 
 def _chinese_labels(rows: list[Row]) -> None:
@@ -180,7 +211,7 @@ def _chinese_labels(rows: list[Row]) -> None:
         (
             "Alliance of International Science Organisations in the Belt and Road Region",
             "“一带一路”国际科学组织联盟",
-            "",
+            "ANSO",
         ),
     }
 
@@ -216,17 +247,20 @@ def _actor_groups(rows: list[Row]) -> None:
 
 def _external_vocabularies(rows: list[Row]) -> None:
     alliance = "Alliance of International Science Organisations in the Belt and Road Region"
-    found = {(r["name"], r.get("memberName")) for r in rows}
-    assert found == {
-        (alliance, f"Member organisations of the {alliance}"),
-        (CAS, None),
-        ("Communist Party of China", None),
-        ("International Research Centre of Big Data for Sustainable Development Goals", None),
-        ("United Nations General Assembly", None),
-    }
-    assert {r["sourceTitle"] for r in rows} == {
+    found = {(r["name"], r.get("partnerName")) for r in rows}
+    # Members of the Alliance, through the parties of their membership (prov:wasAssociatedWith).
+    assert (alliance, "Hungarian Academy of Sciences") in found
+    assert ("Hungarian Academy of Sciences", alliance) in found
+    assert (alliance, f"Member organisations of the {alliance}") in found
+    assert (CAS, "Ministry of Education, Science and Technology") in found
+    assert ("United Nations General Assembly", None) in found
+    names = {name for name, _partner in found}
+    assert {"Communist Party of China", "Sino-Africa Joint Research Centre", "UNESCO"} <= names
+    titles = {r["sourceTitle"] for r in rows if r["name"] == alliance}
+    assert titles == {
         "Striving to Create a New Horizon of International Science and Technology Exchanges "
-        "and Cooperation"
+        "and Cooperation",
+        "Hungarian Academy of Sciences to be member of Governing Board of ANSO for two more years",
     }
 
 
@@ -244,6 +278,199 @@ def _ranked_claims(rows: list[Row]) -> None:
     ] == [("China", "27.3", "2", "in the world", "2011", "2021")]
 
 
+def _measure_over_time(rows: list[Row]) -> None:
+    """Figures on one measure from several sources and dates, side by side, never merged."""
+    by_measure: dict[str, list[tuple[str, str, str, str]]] = {}
+    for r in rows:
+        by_measure.setdefault(_id(r, "measure"), []).append(
+            (r["value"], r.get("date", ""), r["dateKind"], r["sourceTitle"])
+        )
+    tubitak = "TÜBİTAK Is Selected to the Board of ANSO"
+    assert sorted(by_measure["measure-countries-of-anso-member-organisations"]) == sorted(
+        [
+            ("48", "", "undated", ESSAY),
+            ("37", "2020-11-25", "point in time", MTA_PAGE),
+            ("50", "", "undated", tubitak),
+        ]
+    )
+    assert by_measure["measure-member-organisations-of-the-anso-governing-board"] == [
+        ("9", "2020-11-25", "point in time", MTA_PAGE),
+        ("9", "2024-06-03", "point in time", "The 8th Governing Board (GB) Meeting (Special)"),
+    ]
+    centres = by_measure["measure-overseas-centres-built-by-cas"]
+    assert ("10", "2019-04-16", "point in time", "中科院已建設10個海外科教合作中心") in centres
+    assert ("10", "", "undated", ESSAY) in centres
+    assert set(by_measure) == {
+        "measure-countries-of-anso-member-organisations",
+        "measure-member-organisations-of-anso",
+        "measure-member-organisations-of-the-anso-governing-board",
+        "measure-overseas-centres-built-by-cas",
+    }
+    # Each row says where its figure is: the essay's sentence, or the page's address and locator.
+    for r in rows:
+        if r["sourceTitle"] == ESSAY:
+            assert r["sourceText"] == "data/sources/000_9062d226fb903724.txt"
+            assert r["value"] in r["evidence"] or r["value"] == "10"
+        else:
+            assert r["url"].startswith("http") and len(r["evidence"]) < 80
+
+
+def _partners_by_region(rows: list[Row]) -> None:
+    found = {
+        (r.get("regionLabel"), r.get("subRegionLabel")): (int(r["partners"]), r["names"])
+        for r in rows
+    }
+    assert found[("Africa", "Sub-Saharan Africa")][0] == 2
+    assert set(found[("Africa", "Sub-Saharan Africa")][1].split("; ")) == {
+        "Jomo Kenyatta University of Agriculture and Technology",
+        "Ministry of Education, Science and Technology",
+    }
+    assert set(found[("Europe", "Eastern Europe")][1].split("; ")) == {
+        "Hungarian Academy of Sciences",
+        "Polish Academy of Sciences",
+        "Russian Academy of Sciences",
+    }
+    assert found[("Asia", "Western Asia")][1] == (
+        "Scientific and Technological Research Council of Turkey"
+    )
+    assert found[("Americas", "Latin America and the Caribbean")][0] == 2
+    assert set(found[(None, None)][1].split("; ")) == {"TWAS", "UNESCO"}
+    assert sum(count for count, _names in found.values()) == 15
+    assert rows[-1].get("regionLabel") is None  # partners without a country come last
+
+
+def _events_in_order(rows: list[Row]) -> None:
+    dated = [(r["start"], _id(r, "event")) for r in rows if "start" in r]
+    assert dated == sorted(dated)
+    assert [slug for _start, slug in dated] == [
+        "first-general-assembly-of-anso",
+        "founding-of-anso",
+        "commitment-of-xi-jinping-at-the-united-nations-general-assembly",
+        "founding-conference-of-cbas",
+        "second-general-assembly-of-anso",
+        "8th-governing-board-meeting-of-anso",
+    ]
+    assert rows[0]["end"] == "2018-11-05"
+    undated = {_id(r, "event"): r["kindLabel"] for r in rows if "start" not in r}
+    assert undated == {
+        "18th-national-congress-of-the-communist-party-of-china": "Congress",
+        "20th-national-congress-of-the-communist-party-of-china": "Congress",
+        "commitment-to-expand-st-exchanges-and-cooperation": "Commitment",
+        "75th-session-of-the-united-nations-general-assembly": "General assembly",
+        "covid-19-outbreak": "Event",
+    }
+    assert all("start" not in r for r in rows[len(dated) :])  # undated events come last
+    by_slug = {_id(r, "event"): r for r in rows}
+    assert by_slug["founding-of-anso"]["establishedLabel"] == (
+        "Alliance of International Science Organisations in the Belt and Road Region"
+    )
+    assert by_slug["commitment-of-xi-jinping-at-the-united-nations-general-assembly"][
+        "atEventLabel"
+    ] == ("75th session of the United Nations General Assembly")
+
+
+def _source_supports(rows: list[Row]) -> None:
+    found = {_id(r, "node"): (r["kindLabel"], r["evidence"]) for r in rows}
+    assert found["hungarian-academy-of-sciences"] == (
+        "Academy",
+        "title and list of founding institutions",
+    )
+    assert found["claim-anso-member-countries-2020"][0] == "Quantitative claim"
+    assert found["founding-of-anso"] == ("Founding", "opening paragraph: founder")
+    memberships = [slug for slug, (kind, _e) in found.items() if kind == "Partnership"]
+    assert len(memberships) == 15
+    # A web page is evidence by locator only: nothing here is a sentence of the page.
+    assert all(len(evidence) < 60 for _kind, evidence in found.values())
+
+
+def _audit_missing_statements(rows: list[Row]) -> None:
+    found: dict[str, set[tuple[str, str]]] = {}
+    for r in rows:
+        found.setdefault(r["statement"], set()).add((_id(r, "node"), r["detail"]))
+    assert found["call to expand exchanges and cooperation"] == {
+        (
+            "commitment-to-expand-st-exchanges-and-cooperation",
+            "will expand science and technology exchanges and cooperation with other countries, "
+            "cultivate an internationalised environment for research, and create an open and "
+            "globally-competitive innovation ecosystem",
+        )
+    }
+    congress = "18th National Congress of the Communist Party of China"
+    assert found["since the 18th National Congress"] == {
+        ("belt-and-road-science-and-technology-innovation-action-plan", congress),
+        ("international-cooperation-programme-for-carbon-neutrality", congress),
+        ("international-anti-pandemic-cooperation-action", congress),
+    }
+    assert found["participation in global governance"] == {
+        ("participation-of-china-in-global-governance-of-st-innovation", congress)
+    }
+    project = (
+        "CAS project to expand cooperation in science and education among developing countries"
+    )
+    assert {n for n, d in found["contribution to livelihoods and sustainable development"]} == {
+        "contribution-to-the-improvement-of-local-peoples-livelihood",
+        "contribution-to-the-promotion-of-sustainable-development",
+    }
+    assert {d for n, d in found["contribution to livelihoods and sustainable development"]} >= {
+        project
+    }
+
+
+def _interpretations(rows: list[Row]) -> None:
+    found = {
+        (_id(r, "subject"), r["predicate"].rsplit("#", 1)[1]): r.get("supportedBy", "")
+        for r in rows
+    }
+    assert set(found) == {
+        (
+            "alliance-of-international-science-organisations-in-the-belt-and-road-region",
+            "foundedBy",
+        ),
+        ("overseas-centres-for-science-and-education-cooperation", "producedBy"),
+        ("claim-cas-overseas-centres", "concerns"),
+        ("cas-project-to-expand-cooperation-in-science-and-education", "launchedBy"),
+        ("cas-action-plan-for-cooperation-along-the-belt-and-road", "launchedBy"),
+        ("help-with-cash-crop-cultivation", "producedBy"),
+        ("help-with-ecological-diversity-conservation", "producedBy"),
+        ("help-with-drinking-water-safety", "producedBy"),
+        ("cas-help-for-related-countries", "party"),
+        ("hou-jianguo", "headOf"),
+    }
+    assert all(r["objectLabel"] == CAS for r in rows)
+    assert found[("hou-jianguo", "headOf")] == "The 8th Governing Board (GB) Meeting (Special)"
+    assert found[("cas-project-to-expand-cooperation-in-science-and-education", "launchedBy")] == ""
+
+
+def _figures_concerning_the_cas(rows: list[Row]) -> None:
+    found = {
+        (_id(r, "claim"), r["value"], r.get("pointInTime", ""), r["interpreted"]) for r in rows
+    }
+    assert found == {
+        ("claim-cas-cooperation-agreements-institutions", "138", "", "false"),
+        ("claim-cas-cooperation-agreements-countries-and-regions", "64", "", "false"),
+        ("claim-cas-shared-genomic-data", "18000000000", "", "false"),
+        ("claim-cas-overseas-centres", "10", "", "true"),
+        ("claim-cas-overseas-centres-2019", "10", "2019-04-16", "false"),
+    }
+
+
+def _commitment_fulfilled(rows: list[Row]) -> None:
+    by_agent = {r["agentLabel"]: r for r in rows}
+    unga = by_agent["Xi Jinping"]
+    assert (unga["assemblyLabel"], unga["date"], unga["producerLabel"]) == (
+        "United Nations General Assembly",
+        "2020-09-22",
+        CAS,
+    )
+    assert unga["establishedLabel"] == (
+        "International Research Centre of Big Data for Sustainable Development Goals"
+    )
+    congress = by_agent["China"]
+    assert congress["eventLabel"] == "20th National Congress of the Communist Party of China"
+    assert congress["pledge"].startswith("will expand science and technology exchanges")
+    assert "outcomeLabel" not in congress
+
+
 SELECT_EXPECTATIONS: dict[str, Callable[[list[Row]], None]] = {
     "partners-of-china": _partners_of_china,
     "claims": _claims,
@@ -255,6 +482,14 @@ SELECT_EXPECTATIONS: dict[str, Callable[[list[Row]], None]] = {
     "actor-groups": _actor_groups,
     "external-vocabularies": _external_vocabularies,
     "ranked-claims": _ranked_claims,
+    "measure-over-time": _measure_over_time,
+    "partners-by-region": _partners_by_region,
+    "events-in-order": _events_in_order,
+    "source-supports": _source_supports,
+    "audit-missing-statements": _audit_missing_statements,
+    "interpretations": _interpretations,
+    "figures-concerning-the-cas": _figures_concerning_the_cas,
+    "commitment-fulfilled": _commitment_fulfilled,
 }
 
 
