@@ -97,15 +97,25 @@ class Claim(Ref):
     """A quantitative claim, with the quote that supports it."""
 
     subject: Ref | None = Field(None, description="What the claim is about.")
+    concerns: list[Ref] = Field(
+        default_factory=list, description="The actors or partnerships the figure quantifies."
+    )
+    on_measure: Ref | None = Field(
+        None, description="The measure it is a value of; claims on one measure stand side by side."
+    )
     measure: str | None = Field(None, description="What is counted or measured.")
     value: float | None = Field(None, examples=[160])
     qualifier: str | None = Field(None, description="Exactly, AtLeast, MoreThan, ...")
     unit: str | None = Field(None, description="Count or Percent.")
+    point_in_time: str | None = Field(None, description="When it holds, where the source says.")
     period_start: str | None = None
     period_end: str | None = None
     rank: int | None = None
     rank_scope: str | None = None
-    quotes: list[str] = Field(description="The source's sentence(s) stating it.")
+    quotes: list[str] = Field(
+        description="The sentence(s) stating it, for a shipped text; a web page is cited, not "
+        "quoted (see ``source``)."
+    )
     source: Ref | None = None
 
 

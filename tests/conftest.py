@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from kg.settings import PROJECT_ROOT, Settings
 from tests.listening import listener  # noqa: F401  (a fixture, offered to every test)
@@ -36,3 +38,14 @@ def copy_settings(project_copy: Path) -> Settings:
         data_dir=project_copy / "data",
         queries_dir=project_copy / "queries",
     )
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator[TestClient]:
+    """The app in process over the repository's graph, as production builds it: httpx through
+    the ASGI app, the lifespan run and the graph loaded before the first request."""
+    from api.app import create_app
+
+    app = create_app(Settings(load_before_serving=True))
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client

@@ -30,7 +30,6 @@ KINDS: dict[str, tuple[str, str, list[str]]] = {
         [
             '# skos:altLabel "TODO: acronym, e.g. CAS"@en ;',
             "# sc:country id:TODO-country ;",
-            "# sc:memberOf id:TODO-organisation ;",
         ],
     ),
     "partnership": (
@@ -67,11 +66,14 @@ KINDS: dict[str, tuple[str, str, list[str]]] = {
         "keep sc:QuantitativeClaim",
         [
             "sc:claimSubject id:todo-claim-subject ;",
+            "sc:concerns id:todo-actor-or-partnership ;  # TODO: every one the figure is about",
+            "sc:onMeasure id:todo-measure ;  # TODO: the sc:Measure it is a value of",
             'sc:measure "TODO: what is counted, e.g. countries and regions with ..."@en ;',
             "sc:value 0 ;  # TODO: the number, e.g. 160 or 27.3",
             'sc:qualifier sc:Exactly ;  # TODO: or sc:AtLeast, sc:MoreThan ("over"), sc:AtMost, '
             "sc:LessThan, sc:Approximately",
             "sc:unit sc:Count ;  # TODO: or sc:Percent",
+            '# sc:pointInTime "TODO-YYYY-MM-DD"^^xsd:date ;',
             '# sc:periodStart "TODO-YYYY"^^xsd:gYear ;',
             '# sc:periodEnd "TODO-YYYY"^^xsd:gYear ;',
             '# sc:rank "TODO"^^xsd:positiveInteger ;',

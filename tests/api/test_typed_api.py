@@ -85,7 +85,8 @@ def test_actors_equal_sparql(client: TestClient, params: dict[str, str], pattern
 
 
 def test_an_actor_has_its_kinds_and_country(client: TestClient) -> None:
-    (cas,) = client.get("/api/actors", params={"kind": "Academy"}).json()["items"]
+    academies = client.get("/api/actors", params={"kind": "Academy", "limit": 500}).json()
+    (cas,) = [a for a in academies["items"] if a["iri"] == ID + "chinese-academy-of-sciences"]
     kinds = sparql(
         client,
         "SELECT ?k WHERE { id:chinese-academy-of-sciences a ?k "
@@ -216,11 +217,13 @@ def test_outcomes_equal_sparql(client: TestClient) -> None:
 def test_claims_equal_sparql(client: TestClient) -> None:
     rows = sparql(
         client,
-        "SELECT ?c ?label ?subject ?value ?qualifier ?unit ?quote ?start ?end ?rank ?source "
+        "SELECT ?c ?label ?subject ?value ?qualifier ?unit ?quote ?start ?end ?rank ?source ?measure "
+        "?when "
         "WHERE { ?c a sc:QuantitativeClaim ; rdfs:label ?label ; sc:claimSubject ?subject ; "
-        "sc:value ?value ; sc:qualifier ?qualifier ; sc:unit ?unit ; sc:quote ?quote ; "
-        "prov:wasDerivedFrom ?source "
+        "sc:value ?value ; sc:qualifier ?qualifier ; sc:unit ?unit ; "
+        "prov:wasDerivedFrom ?source ; sc:onMeasure ?measure "
         'FILTER(LANGMATCHES(LANG(?label), "en")) '
+        "OPTIONAL { ?c sc:quote ?quote } OPTIONAL { ?c sc:pointInTime ?when } "
         "OPTIONAL { ?c sc:periodStart ?start } OPTIONAL { ?c sc:periodEnd ?end } "
         "OPTIONAL { ?c sc:rank ?rank } }",
     )
@@ -237,7 +240,10 @@ def test_claims_equal_sparql(client: TestClient) -> None:
         assert item["period_end"] == row.get("end")
         assert item["rank"] == (int(row["rank"]) if "rank" in row else None)
         assert item["source"]["iri"] == row["source"]
-        assert set(item["quotes"]) == {r["quote"] for r in rows if r["c"] == item["iri"]}
+        assert item["on_measure"]["iri"] == row["measure"]
+        assert item["point_in_time"] == row.get("when")
+        quotes = {r["quote"] for r in rows if r["c"] == item["iri"] and "quote" in r}
+        assert set(item["quotes"]) == quotes
     share = next(
         i for i in items if i["iri"] == ID + "claim-china-highly-cited-papers-global-share"
     )
