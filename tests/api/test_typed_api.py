@@ -217,8 +217,8 @@ def test_outcomes_equal_sparql(client: TestClient) -> None:
 def test_claims_equal_sparql(client: TestClient) -> None:
     rows = sparql(
         client,
-        "SELECT ?c ?label ?subject ?value ?qualifier ?unit ?quote ?start ?end ?rank ?source ?measure "
-        "?when "
+        "SELECT ?c ?label ?subject ?value ?qualifier ?unit ?quote ?start ?end ?rank ?source "
+        "?measure ?when "
         "WHERE { ?c a sc:QuantitativeClaim ; rdfs:label ?label ; sc:claimSubject ?subject ; "
         "sc:value ?value ; sc:qualifier ?qualifier ; sc:unit ?unit ; "
         "prov:wasDerivedFrom ?source ; sc:onMeasure ?measure "
