@@ -2,7 +2,8 @@
 
 Each check is a pure function over parsed files that returns located findings, with a stable id
 (:data:`CHECKS`) used as the SARIF rule id and in the JSON report's ``check`` key. They are run by
-:mod:`kg.contrib.validation`, which owns the graph and the places of every node.
+:mod:`kg.contrib.validation`; the ones that need the graph and the places of every node
+are modules of their own (:mod:`kg.contrib.duplicates`, :mod:`kg.contrib.slugs`, ...).
 
 The slug rule, decided here and documented in CONTRIBUTING.md: a slug is a readable abbreviation of
 the node's name. Every word of it, stop words ("of", "and", ...) aside, must come from the node's

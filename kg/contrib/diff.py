@@ -17,11 +17,11 @@ from rdflib.namespace import RDF, RDFS, NamespaceManager
 from rdflib.term import Node
 
 from kg.contrib.changes import extract_tree, repository_root
+from kg.contrib.validation import Finding, ValidationReport, validate
 from kg.errors import RdfSyntaxError
 from kg.graph.loading import parse_file, rdf_files
 from kg.namespaces import bind_prefixes
 from kg.settings import Settings
-from kg.contrib.validation import Finding, ValidationReport, validate
 
 __all__ = ["diff", "GraphDiff", "compare"]
 

@@ -13,8 +13,8 @@ from typing import Any, Literal
 from xml.etree import ElementTree
 
 from kg.contrib.checks import CHECKS
+from kg.contrib.findings import Finding, ValidationReport
 from kg.errors import UnusableInputError
-from kg.contrib.validation import Finding, ValidationReport
 
 __all__ = ["Format", "RENDERERS", "render"]
 

@@ -7,8 +7,10 @@ buffer; rdflib then builds the graph that the rest of the library and pySHACL wo
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,15 +19,17 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import IdentifiedNode
 
 from kg.errors import RdfSyntaxError, UnusableInputError
-from kg.namespaces import bind_prefixes
 from kg.graph.parsing import check_syntax
+from kg.namespaces import bind_prefixes
 from kg.settings import Settings
 
 __all__ = [
     "ParsedFile",
     "parse_file",
     "parse_text",
+    "quiet_ill_typed_literals",
     "rdf_files",
+    "read_rdf_text",
     "graph_iri",
     "inferred_graph_iri",
     "load_dataset",
@@ -82,19 +86,47 @@ def parse_text(text: str, *, path: Path | str, base_iri: str | None = None) -> P
     check_syntax(text, syntax=ox_format, path=path, base_iri=base_iri)
     graph = Graph()
     bind_prefixes(graph.namespace_manager)
-    graph.parse(data=text, format=rdflib_format, publicID=base_iri)
+    with quiet_ill_typed_literals():
+        graph.parse(data=text, format=rdflib_format, publicID=base_iri)
     return ParsedFile(path, graph, _subject_lines(text, graph))
 
 
-def parse_file(path: Path, *, base_iri: str | None = None) -> ParsedFile:
-    """Read and parse one file; see :func:`parse_text`."""
+def read_rdf_text(path: Path) -> str:
+    """The text of an RDF file, decoded as UTF-8.
+
+    Raises RdfSyntaxError (not UTF-8) or UnusableInputError (cannot be read).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise RdfSyntaxError(path, None, None, f"not UTF-8 ({error.reason})") from None
     except OSError as error:
         raise UnusableInputError(f"{path}: cannot read ({error.strerror})") from None
-    return parse_text(text, path=path, base_iri=base_iri)
+
+
+def parse_file(path: Path, *, base_iri: str | None = None) -> ParsedFile:
+    """Read and parse one file; see :func:`parse_text` and :func:`read_rdf_text`."""
+    return parse_text(read_rdf_text(path), path=path, base_iri=base_iri)
+
+
+class _DropIllTypedLiteralWarnings(logging.Filter):
+    """rdflib logs a traceback for each ill-typed literal; the report already names them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal")
+
+
+@contextmanager
+def quiet_ill_typed_literals() -> Iterator[None]:
+    """Within the block, rdflib does not log ill-typed literals (data that a client sent could
+    otherwise write a traceback per literal into the server's log)."""
+    logger = logging.getLogger("rdflib.term")
+    drop = _DropIllTypedLiteralWarnings()
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 # A subject starts a statement at the beginning of a line: a prefixed name or an <IRI>.

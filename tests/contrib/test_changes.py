@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.contrib.changes import changed_files, extract_tree, repository_root
 from kg.cli import main
+from kg.contrib.changes import changed_files, extract_tree, repository_root
 from kg.errors import UnusableInputError
 
 PREFIXES = (

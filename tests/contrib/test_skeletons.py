@@ -9,11 +9,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from kg.cli import main
+from kg.contrib.skeletons import KINDS, skeleton
+from kg.contrib.validation import validate
 from kg.errors import UnusableInputError
 from kg.graph.loading import parse_text
 from kg.settings import Settings
-from kg.contrib.skeletons import KINDS, skeleton
-from kg.contrib.validation import validate
 
 SC = "https://w3id.org/scicoop/ontology#"
 BASE = "https://w3id.org/scicoop/"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from kg.contrib.reporting import RENDERERS, render
-from kg.settings import PROJECT_ROOT, Settings
 from kg.contrib.validation import Finding, validate
+from kg.settings import PROJECT_ROOT, Settings
 
 CASES = sorted((Path(__file__).parents[1] / "cases" / "validation").glob("*.ttl"))
 _EXPECT = re.compile(r'^# expect: (\d+)(?::(\d+))? (Violation|Warning|Info) "(.+)"$')
@@ -195,8 +195,8 @@ def test_github_escapes_syntax_error_position(settings: Settings) -> None:
 
 
 def test_unknown_format_names_the_formats_on_offer() -> None:
-    from kg.errors import UnusableInputError
     from kg.contrib.validation import ValidationReport
+    from kg.errors import UnusableInputError
 
     with pytest.raises(UnusableInputError, match="use one of text, json, github, junit, sarif"):
         render(ValidationReport(), fmt="yaml")  # type: ignore[arg-type]
@@ -226,7 +226,7 @@ def _tiny_project(root: Path, *, base: str) -> Settings:
         encoding="utf-8",
     )
     (root / "c.ttl").write_text(
-        # Full IRIs as subjects: kg.graph.loading reads "id:p" with the canonical prefixes, not these.
+        # Full IRIs as subjects: kg.graph.loading reads "id:p" with the canonical prefixes.
         prefixes
         + f'\n<{base}id/p> a sc:Partnership ; rdfs:label "P"@en ; sc:party id:cas, id:src ;\n'
         '    prov:wasDerivedFrom id:src ; sc:quote "P"@en .\n'
