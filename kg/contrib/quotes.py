@@ -7,6 +7,7 @@ from rdflib import URIRef
 from rdflib.namespace import PROV
 from rdflib.term import Node
 
+from kg.contrib.checks import hidden_characters
 from kg.contrib.findings import Finding
 from kg.contrib.workspace import Workspace
 
@@ -58,9 +59,11 @@ def _source_text(ws: Workspace, source: Node, texts: dict[Node, str | None]) -> 
 
 
 def normalise_space(text: str) -> str:
-    """Collapse every run of white space to one space, as quotes are compared.
+    """Collapse every run of white space to one space and drop hidden characters (the
+    ``characters`` check reports those), as quotes are compared.
 
-    >>> normalise_space(" a\\n  b ")
+    >>> normalise_space(" a\\n  b\\u200b ")
     'a b'
     """
-    return " ".join(text.split())
+    hidden = {char for _, char in hidden_characters(text)}
+    return " ".join("".join(c for c in text if c not in hidden).split())

@@ -11,6 +11,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from kg.contrib.findings import Finding, Severity
+from kg.contrib.iris import looks_like_base
 from kg.contrib.workspace import Workspace
 from kg.errors import UnusableInputError
 from kg.graph.inference import materialise
@@ -67,8 +68,11 @@ def check_shapes(ws: Workspace, shapes: Graph) -> list[Finding]:
             continue  # not defined in the files we report on
         file, line = where
         value = results.value(result, SH.value)
-        if ws.dangling(value):
-            continue  # the reference check says it better than "not an instance of sc:Actor"
+        if ws.dangling(value) or (
+            isinstance(value, URIRef) and looks_like_base(value, ws.settings.base_iri)
+        ):
+            # The reference or namespace check says it better than "not an instance of sc:Actor".
+            continue
         findings.add(
             Finding(
                 file=file,

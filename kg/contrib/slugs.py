@@ -24,7 +24,12 @@ def check_slugs(ws: Workspace) -> list[Finding]:
     for node in sorted(ws.given_subjects()):
         if not under_base(node, settings.id_base) or (node, RDF.type, country) in ws.data:
             continue
-        labels = [str(x) for p in (RDFS.label, SKOS.altLabel) for x in ws.data.objects(node, p)]
+        labels = [
+            str(x)
+            for p in (RDFS.label, SKOS.altLabel)
+            for x in ws.data.objects(node, p)
+            if str(x).strip()  # an empty label is the shapes' to report
+        ]
         # The kind may lead the slug: id:partnership-..., id:claim-... (CamelCase split).
         kinds = [
             re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(c)[len(settings.ontology_iri) :])

@@ -12,7 +12,7 @@ from kg.contrib.findings import Finding, display
 from kg.errors import RdfSyntaxError, UnusableInputError
 from kg.graph.loading import ParsedFile, parse_file
 
-__all__ = ["parse_each"]
+__all__ = ["parse_each", "byte_order_marks"]
 
 
 def parse_each(paths: Sequence[Path]) -> tuple[list[ParsedFile], list[Finding | str]]:
@@ -38,3 +38,20 @@ def parse_each(paths: Sequence[Path]) -> tuple[list[ParsedFile], list[Finding | 
         except UnusableInputError as error:
             problems.append(str(error))
     return parsed, problems
+
+
+def byte_order_marks(parsed: list[ParsedFile]) -> list[Finding]:
+    """A note for each file that starts with a byte order mark: read here, but better without."""
+    return [
+        Finding(
+            file=display(p.path),
+            line=1,
+            column=1,
+            severity="Warning",
+            message="the file starts with a byte order mark (U+FEFF), ignored here; save it as "
+            "UTF-8 without one, as some RDF tools refuse it",
+            check="syntax",
+        )
+        for p in parsed
+        if p.had_bom
+    ]

@@ -17,14 +17,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from kg.contrib.characters import check_characters
+from kg.contrib.contents import check_contents
 from kg.contrib.duplicates import check_duplicates
 from kg.contrib.findings import Check, Finding, Severity, ValidationReport, display
+from kg.contrib.namespace import check_namespace
 from kg.contrib.prefixes import check_prefixes
+from kg.contrib.provenance import check_provenance
 from kg.contrib.quotes import check_quotes
 from kg.contrib.references import check_references
 from kg.contrib.shapes import check_shapes, load_shapes
 from kg.contrib.slugs import check_slugs
-from kg.contrib.syntax import parse_each
+from kg.contrib.syntax import byte_order_marks, parse_each
 from kg.contrib.terms import check_terms
 from kg.contrib.workspace import Workspace
 from kg.errors import RdfSyntaxError, UnusableInputError
@@ -129,9 +133,13 @@ def _run(
         report.errors.extend(unreadable)
         return report
     report.findings.extend(f for f in problems if isinstance(f, Finding))
+    report.findings.extend(byte_order_marks(given))
     ws = Workspace(given, context, ontology, settings=settings)
     report.nodes = len(ws.given_subjects())
     report.findings.extend(check_shapes(ws, shapes))
+    report.findings.extend(check_namespace(ws))
+    report.findings.extend(check_provenance(ws))
+    report.findings.extend(check_characters(ws))
     report.findings.extend(check_references(ws, everywhere=references_everywhere))
     report.findings.extend(check_quotes(ws))
     report.findings.extend(check_duplicates(ws))
@@ -139,5 +147,6 @@ def _run(
     report.findings.extend(check_prefixes(ws, texts or {}))
     if not ontology_syntax:
         report.findings.extend(check_terms(ws))
+        report.findings.extend(check_contents(ws, shapes))
     report.findings.sort(key=Finding.sort_key)
     return report

@@ -15,6 +15,7 @@ from rdflib.term import Node
 
 from kg.contrib.findings import Check, Finding, Severity, display
 from kg.contrib.iris import under_base
+from kg.contrib.lines import orphan_line
 from kg.graph.loading import ParsedFile
 from kg.namespaces import bind_prefixes
 from kg.settings import Settings
@@ -118,7 +119,10 @@ class Workspace:
             node = owner
         for blank in walked:
             self.holders[(parsed.path, blank)] = node
-        return display(parsed.path), parsed.line_of(node)
+        line = parsed.line_of(node)
+        if line is None and isinstance(node, BNode):
+            line = orphan_line(parsed, node)  # a block of its own: `[ ... ]` or `_:b ...`
+        return display(parsed.path), line
 
     def finding(
         self,

@@ -1,8 +1,9 @@
 """`kg validate`: broken contributions are reported at their file and line, the shipped data passes.
 
 Each file in tests/cases/validation/ is a contribution whose first comment lines state what must be
-reported: ``# expect: LINE[:COLUMN] SEVERITY "message fragment"``. It is validated together with the
-shipped ontology and data (read only), as a pull request would be.
+reported: ``# expect: LINE[:COLUMN] SEVERITY "message fragment"``, or ``# expect: no violation``.
+It is validated together with the shipped ontology and data (read only), as a pull request would
+be, through ``kg validate --format json``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.cli import main
 from kg.contrib.reporting import RENDERERS, render
 from kg.contrib.validation import Finding, validate
 from kg.settings import PROJECT_ROOT, Settings
@@ -39,15 +41,19 @@ class Expectation:
 
 
 def _expectations(case: Path) -> list[Expectation]:
+    """What the leading comments of ``case`` announce (none for ``# expect: no violation``)."""
     found = []
-    for line in case.read_text(encoding="utf-8").splitlines():
+    clean = False
+    # utf-8-sig: a case may start with a byte order mark (the one about it does).
+    for line in case.read_text(encoding="utf-8-sig").splitlines():
         if not line.startswith("#"):
             break
+        clean = clean or line == "# expect: no violation"
         if match := _EXPECT.match(line):
             number, column, severity, fragment = match.groups()
             fragment = fragment.replace('\\"', '"')
             found.append(Expectation(int(number), column and int(column), severity, fragment))
-    assert found, f"{case.name}: no '# expect:' line at the top"
+    assert found or clean, f"{case.name}: no '# expect:' line at the top"
     return found
 
 
@@ -59,27 +65,32 @@ def in_project(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 @pytest.mark.usefixtures("in_project")
-def test_broken_contribution_is_reported_at_its_line(case: Path, settings: Settings) -> None:
+def test_broken_contribution_is_reported_at_its_line(
+    case: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = {p: p.read_bytes() for p in sorted(settings.data_dir.rglob("*.ttl"))}
-    report = validate([case], settings=settings)
-    shown = render(report, fmt="text")
     file = case.relative_to(PROJECT_ROOT).as_posix()
+    # As a contributor runs it: `kg validate --format json FILE`.
+    exit_code = main(["validate", "--format", "json", file])
+    report = json.loads(capsys.readouterr().out)
+    findings = [Finding(**f) for f in report["findings"]]
+    shown = "\n".join(f"{f.line}: {f.severity}: {f.message}" for f in findings)
 
-    assert report.files == [file]
-    for expected in _expectations(case):
-        assert any(expected.matches(f) for f in report.findings), f"{expected}\n{shown}"
-    # Nothing else is wrong with the fixture: every violation is one it announces.
+    assert report["files"] == [file]
     expectations = _expectations(case)
+    for expected in expectations:
+        assert any(expected.matches(f) for f in findings), f"{expected}\n{shown}"
+    # Nothing else is wrong with the fixture: every violation is one it announces.
     unexpected = [
         f
-        for f in report.findings
+        for f in findings
         if f.severity == "Violation" and not any(e.matches(f) for e in expectations)
     ]
     assert not unexpected, shown
-    assert all(f.file == file for f in report.findings), shown
+    assert all(f.file == file for f in findings), shown
     violations = any(e.severity == "Violation" for e in expectations)
-    assert report.exit_code == (1 if violations else 0)
-    assert report.conforms is not violations
+    assert exit_code == report["exit_code"] == (1 if violations else 0)
+    assert report["conforms"] is not violations
     # Validation only reads the shipped data.
     assert {p: p.read_bytes() for p in sorted(settings.data_dir.rglob("*.ttl"))} == before
 
