@@ -33,7 +33,7 @@ from kg.contrib.lines import triple_line
 from kg.contrib.workspace import Workspace
 from kg.graph.loading import ParsedFile
 
-__all__ = ["STATEMENT", "check_provenance", "changes_to_existing"]
+__all__ = ["STATEMENT", "check_provenance", "changes_to_existing", "statements"]
 
 #: The properties of a statement of provenance (RDF reification), besides rdf:type, in order.
 STATEMENT_ORDER = (RDF.subject, RDF.predicate, RDF.object)
@@ -63,13 +63,11 @@ def changes_to_existing(ws: Workspace) -> Iterator[tuple[ParsedFile, Triple, lis
 
 def check_provenance(ws: Workspace) -> list[Finding]:
     """Unbacked additions to nodes defined elsewhere, and incomplete or stray statements."""
-    statements = _statements(ws)
+    backing = statements(ws)
     findings: list[Finding] = []
-    backed: set[Triple] = set()
     for parsed, triple, homes in changes_to_existing(ws):
         subject, predicate, value = triple
-        if triple in statements:
-            backed.add(triple)
+        if triple in backing:
             continue
         home = homes[0]
         where = f"{_shown_path(ws, home.path)}:{home.line_of(subject) or 1}"
@@ -88,12 +86,12 @@ def check_provenance(ws: Workspace) -> list[Finding]:
                 line=triple_line(parsed, subject, predicate, value),
             )
         )
-    for triple, (parsed, statement) in statements.items():
+    for triple, (parsed, statement) in backing.items():
         findings.extend(_incomplete(ws, parsed, statement, triple))
     return findings
 
 
-def _statements(ws: Workspace) -> dict[Triple, tuple[ParsedFile, Node]]:
+def statements(ws: Workspace) -> dict[Triple, tuple[ParsedFile, Node]]:
     """The statements of provenance of the given files, by the triple each one describes."""
     found: dict[Triple, tuple[ParsedFile, Node]] = {}
     for parsed in ws.given:
