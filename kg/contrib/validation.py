@@ -14,8 +14,11 @@ the report types live in :mod:`kg.contrib.findings`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from rdflib import Graph
 
 from kg.contrib.characters import check_characters
 from kg.contrib.contents import check_contents
@@ -37,12 +40,61 @@ from kg.settings import Settings
 
 __all__ = [
     "Check",
+    "Context",
     "Finding",
     "Severity",
     "ValidationReport",
+    "load_context",
     "validate",
     "validate_contribution",
 ]
+
+
+@dataclass
+class Context:
+    """What given files are checked against, parsed once: the other data files, the ontology and
+    the shapes. A server keeps one per validation worker (:mod:`kg.contrib.pool`)."""
+
+    files: list[ParsedFile] = field(default_factory=list)
+    ontology: list[ParsedFile] = field(default_factory=list)
+    shapes: Graph = field(default_factory=Graph)
+    #: Syntax errors in those files: reported with the given files' findings.
+    findings: list[Finding] = field(default_factory=list)
+    #: Unusable input (a folder without files, an unreadable file, shapes that do not parse):
+    #: nothing can be validated against this context.
+    errors: list[str] = field(default_factory=list)
+    ontology_parses: bool = True
+
+
+def load_context(settings: Settings, *, leave_out: Iterable[Path] = ()) -> Context:
+    """Parse the data files (but ``leave_out``), the ontology and the shapes of ``settings``.
+
+    Never raises for bad input: what makes the context unusable is in ``errors``.
+    """
+    skipped = {p.resolve() for p in leave_out}
+    try:
+        data_files = [p for p in rdf_files([settings.data_dir]) if p.resolve() not in skipped]
+        ontology_files = rdf_files([settings.ontology_dir])
+        shape_files = rdf_files([settings.shapes_dir])
+    except UnusableInputError as error:
+        return Context(errors=[str(error)])
+    if not ontology_files:
+        return Context(errors=[f"{settings.ontology_dir}: no ontology files (.ttl, .nt)"])
+    try:
+        shapes = load_shapes(shape_files, settings=settings)
+    except (RdfSyntaxError, UnusableInputError) as error:
+        return Context(errors=[f"shapes: {error}"])
+    files, file_problems = parse_each(data_files)
+    ontology, ontology_problems = parse_each(ontology_files)
+    problems = file_problems + ontology_problems
+    return Context(
+        files=files,
+        ontology=ontology,
+        shapes=shapes,
+        findings=[f for f in problems if isinstance(f, Finding)],
+        errors=[e for e in problems if isinstance(e, str)],
+        ontology_parses=not ontology_problems,
+    )
 
 
 def validate(
@@ -68,12 +120,11 @@ def validate(
     if not given_files:
         where = ", ".join(str(p) for p in paths or [settings.data_dir])
         return ValidationReport(errors=[f"{where}: no RDF files (.ttl, .nt) to validate"])
-    given_keys = {p.resolve() for p in given_files}
     given, given_syntax = parse_each(given_files)
-    return _run(
+    return _check(
         given,
         given_syntax,
-        [p for p in data_files if p.resolve() not in given_keys],
+        load_context(settings, leave_out=given_files),
         files=[display(p) for p in given_files],
         settings=settings,
         references_everywhere=references_everywhere,
@@ -81,30 +132,31 @@ def validate(
 
 
 def validate_contribution(
-    parsed: ParsedFile, *, settings: Settings, text: str | None = None
+    parsed: ParsedFile,
+    *,
+    settings: Settings,
+    text: str | None = None,
+    context: Context | None = None,
 ) -> ValidationReport:
     """Validate one already parsed contribution (e.g. a request body) against all of ``data/``.
 
-    ``text`` is the Turtle it was parsed from, for the unused-prefix check (None: skip it).
+    ``text`` is the Turtle it was parsed from, for the unused-prefix check (None: skip it);
+    ``context``, when given, is what :func:`load_context` returned for ``settings``.
     """
-    try:
-        data_files = rdf_files([settings.data_dir])
-    except UnusableInputError as error:
-        return ValidationReport(errors=[str(error)])
-    return _run(
+    return _check(
         [parsed],
         [],
-        data_files,
+        context if context is not None else load_context(settings),
         files=[str(parsed.path)],
         settings=settings,
         texts={parsed.path: text},
     )
 
 
-def _run(
+def _check(
     given: list[ParsedFile],
     given_syntax: list[Finding | str],
-    context_files: list[Path],
+    context: Context,
     *,
     files: list[str],
     settings: Settings,
@@ -112,31 +164,17 @@ def _run(
     texts: dict[Path, str | None] | None = None,
 ) -> ValidationReport:
     """Check ``given`` against the context files, the ontology and the shapes."""
-    try:
-        ontology_files = rdf_files([settings.ontology_dir])
-        shape_files = rdf_files([settings.shapes_dir])
-    except UnusableInputError as error:
-        return ValidationReport(errors=[str(error)])
-    if not ontology_files:
-        return ValidationReport(errors=[f"{settings.ontology_dir}: no ontology files (.ttl, .nt)"])
     report = ValidationReport(files=files, root=settings.data_dir.resolve().parent)
-    try:
-        shapes = load_shapes(shape_files, settings=settings)
-    except (RdfSyntaxError, UnusableInputError) as error:
-        report.errors.append(f"shapes: {error}")
-        return report
-    context, context_syntax = parse_each(context_files)
-    ontology, ontology_syntax = parse_each(ontology_files)
-    problems = given_syntax + context_syntax + ontology_syntax
-    unreadable = [e for e in problems if isinstance(e, str)]
+    unreadable = [e for e in given_syntax if isinstance(e, str)] + context.errors
     if unreadable:
         report.errors.extend(unreadable)
         return report
-    report.findings.extend(f for f in problems if isinstance(f, Finding))
+    report.findings.extend(f for f in given_syntax if isinstance(f, Finding))
+    report.findings.extend(context.findings)
     report.findings.extend(byte_order_marks(given))
-    ws = Workspace(given, context, ontology, settings=settings)
+    ws = Workspace(given, context.files, context.ontology, settings=settings)
     report.nodes = len(ws.given_subjects())
-    report.findings.extend(check_shapes(ws, shapes))
+    report.findings.extend(check_shapes(ws, context.shapes))
     report.findings.extend(check_namespace(ws))
     report.findings.extend(check_provenance(ws))
     report.findings.extend(check_characters(ws))
@@ -145,8 +183,8 @@ def _run(
     report.findings.extend(check_duplicates(ws))
     report.findings.extend(check_slugs(ws))
     report.findings.extend(check_prefixes(ws, texts or {}))
-    if not ontology_syntax:
+    if context.ontology_parses:
         report.findings.extend(check_terms(ws))
-        report.findings.extend(check_contents(ws, shapes))
+        report.findings.extend(check_contents(ws, context.shapes))
     report.findings.sort(key=Finding.sort_key)
     return report

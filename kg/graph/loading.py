@@ -29,6 +29,7 @@ __all__ = [
     "parse_file",
     "parse_text",
     "quiet_ill_typed_literals",
+    "silence_ill_typed_literals",
     "rdf_files",
     "read_rdf_text",
     "graph_iri",
@@ -128,6 +129,12 @@ class _DropIllTypedLiteralWarnings(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("Failed to convert Literal")
+
+
+def silence_ill_typed_literals() -> None:
+    """From now on, in this process, rdflib does not log ill-typed literals (for a process that
+    only reads what clients send: a validation worker)."""
+    logging.getLogger("rdflib.term").addFilter(_DropIllTypedLiteralWarnings())
 
 
 @contextmanager

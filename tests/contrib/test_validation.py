@@ -9,52 +9,15 @@ be, through ``kg validate --format json``.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kg.cli import main
 from kg.contrib.reporting import RENDERERS, render
-from kg.contrib.validation import Finding, validate
+from kg.contrib.validation import validate
 from kg.settings import PROJECT_ROOT, Settings
-
-CASES = sorted((Path(__file__).parents[1] / "cases" / "validation").glob("*.ttl"))
-_EXPECT = re.compile(r'^# expect: (\d+)(?::(\d+))? (Violation|Warning|Info) "(.+)"$')
-
-
-@dataclass(frozen=True)
-class Expectation:
-    line: int
-    column: int | None
-    severity: str
-    fragment: str
-
-    def matches(self, finding: Finding) -> bool:
-        return (
-            finding.line == self.line
-            and (self.column is None or finding.column == self.column)
-            and finding.severity == self.severity
-            and self.fragment in finding.message
-        )
-
-
-def _expectations(case: Path) -> list[Expectation]:
-    """What the leading comments of ``case`` announce (none for ``# expect: no violation``)."""
-    found = []
-    clean = False
-    # utf-8-sig: a case may start with a byte order mark (the one about it does).
-    for line in case.read_text(encoding="utf-8-sig").splitlines():
-        if not line.startswith("#"):
-            break
-        clean = clean or line == "# expect: no violation"
-        if match := _EXPECT.match(line):
-            number, column, severity, fragment = match.groups()
-            fragment = fragment.replace('\\"', '"')
-            found.append(Expectation(int(number), column and int(column), severity, fragment))
-    assert found or clean, f"{case.name}: no '# expect:' line at the top"
-    return found
+from tests.contrib.expectations import CASES, assert_reported
 
 
 @pytest.fixture
@@ -73,24 +36,9 @@ def test_broken_contribution_is_reported_at_its_line(
     # As a contributor runs it: `kg validate --format json FILE`.
     exit_code = main(["validate", "--format", "json", file])
     report = json.loads(capsys.readouterr().out)
-    findings = [Finding(**f) for f in report["findings"]]
-    shown = "\n".join(f"{f.line}: {f.severity}: {f.message}" for f in findings)
 
-    assert report["files"] == [file]
-    expectations = _expectations(case)
-    for expected in expectations:
-        assert any(expected.matches(f) for f in findings), f"{expected}\n{shown}"
-    # Nothing else is wrong with the fixture: every violation is one it announces.
-    unexpected = [
-        f
-        for f in findings
-        if f.severity == "Violation" and not any(e.matches(f) for e in expectations)
-    ]
-    assert not unexpected, shown
-    assert all(f.file == file for f in findings), shown
-    violations = any(e.severity == "Violation" for e in expectations)
-    assert exit_code == report["exit_code"] == (1 if violations else 0)
-    assert report["conforms"] is not violations
+    assert_reported(case, report, file=file)
+    assert exit_code == report["exit_code"]
     # Validation only reads the shipped data.
     assert {p: p.read_bytes() for p in sorted(settings.data_dir.rglob("*.ttl"))} == before
 
