@@ -34,14 +34,17 @@ def check_namespace(ws: Workspace) -> list[Finding]:
                     continue
                 if term.startswith(settings.ontology_iri) or term == base + "ontology":
                     continue
-                imitates = looks_like_base(term, base)
+                # Under the base but neither a thing nor a term, or only looking like it.
+                imitates = under_base(term, base) or looks_like_base(term, base)
                 if term != s and not imitates:
                     continue  # an external value (a web page, another dataset): allowed
                 message = (
                     f"IRI outside the project namespace; name it {things}<slug> (id:<slug> in "
                     "Turtle)"
                 )
-                if imitates:
+                if under_base(term, base):
+                    message = f"<{term}> is under the project's base but names no thing: {message}"
+                elif imitates:
                     message = (
                         f"<{term}> only looks like an IRI of the project: {message}, and compare "
                         "it with that prefix character by character (scheme, host, path; no "

@@ -117,10 +117,10 @@ class ValidationPool:
         finally:
             self._waiting -= 1
         worker = self._idle.popleft()
-        try:
-            return await asyncio.to_thread(self._run, worker, job)
-        finally:
-            places.release()
+        running = asyncio.ensure_future(asyncio.to_thread(self._run, worker, job))
+        # The place is free once the worker is back, not when a caller stops waiting for it.
+        running.add_done_callback(lambda _: places.release())
+        return await asyncio.shield(running)
 
     @property
     def pids(self) -> list[int | None]:
@@ -216,8 +216,9 @@ def serve(conn: Connection, settings: Settings, nice: int) -> None:
         except RdfSyntaxError as error:  # what Oxigraph accepted and rdflib does not
             conn.send(ValidationReport(files=[job.name], errors=[str(error)]))
             continue
-        if job.original is None:
-            parsed.subject_lines.clear()  # lines of the converted N-Triples would mislead
+        if job.original is None:  # lines of the converted N-Triples would mislead
+            parsed.subject_lines.clear()
+            parsed.lines = ()
         report = validate_contribution(
             parsed, settings=settings, text=job.original, context=context
         )

@@ -15,7 +15,8 @@ with the source and the sentence that support it::
         sc:quote "..."@en ;
         prov:wasDerivedFrom id:striving-to-create-a-new-horizon .
 
-A node is defined by the file that gives its ``rdf:type``. The quote is checked against the
+A node is defined by the file that gives its ``rdf:type`` (the file already there, when a
+contribution types it again). The quote is checked against the
 source's text like any other (:mod:`kg.contrib.quotes`).
 """
 
@@ -44,11 +45,19 @@ Triple = tuple[Node, Node, Node]
 def changes_to_existing(ws: Workspace) -> Iterator[tuple[ParsedFile, Triple, list[ParsedFile]]]:
     """Each triple a given file adds about a node another file defines, with those files.
 
-    A triple already stated by another file adds nothing and is skipped.
+    A triple already stated by a file that is there (a context file, or the node's own) adds
+    nothing and is skipped.
     """
+    # The files already there define their nodes; a given file that types one of them again
+    # (``id:cas a sc:Person``) changes it like any other triple. Among given files alone (all
+    # of data/ validated at once), each file that types a node defines it.
     homes: dict[Node, list[ParsedFile]] = {}
-    for parsed in ws.given + ws.context:
+    for parsed in ws.context:
         for node in set(parsed.graph.subjects(RDF.type, None)):
+            homes.setdefault(node, []).append(parsed)
+    established = set(homes)
+    for parsed in ws.given:
+        for node in set(parsed.graph.subjects(RDF.type, None)) - established:
             homes.setdefault(node, []).append(parsed)
     for parsed in ws.given:
         for triple in sorted(parsed.graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
@@ -56,7 +65,8 @@ def changes_to_existing(ws: Workspace) -> Iterator[tuple[ParsedFile, Triple, lis
             here = homes.get(subject, [])
             if not isinstance(subject, URIRef) or not here or parsed in here:
                 continue
-            if any(triple in other.graph for other in ws.given + ws.context if other is not parsed):
+            # Already stated by a file that is there (not by another file of the same change).
+            if any(triple in other.graph for other in ws.context + here):
                 continue
             yield parsed, triple, here
 
