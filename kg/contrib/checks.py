@@ -26,6 +26,7 @@ from collections.abc import Iterable
 __all__ = [
     "CHECKS",
     "hidden_characters",
+    "shown_visibly",
     "slugify",
     "normalise_label",
     "slug_fits",
@@ -84,6 +85,17 @@ def hidden_characters(text: str) -> list[tuple[int, str]]:
         if char in _BLANK_LETTERS
         or (unicodedata.category(char) in ("Cf", "Cc", "Co", "Cn") and char not in _LAYOUT)
     ]
+
+
+def shown_visibly(text: str) -> str:
+    """``text`` for a report, each hidden character written as its escape, so a right-to-left
+    override in a label cannot turn the report around.
+
+    >>> print(shown_visibly("Chi\\u200bnese"))
+    Chi\\u200bnese
+    """
+    hidden = {char for _, char in hidden_characters(text)}
+    return "".join(f"\\u{ord(c):04x}" if c in hidden else c for c in text)
 
 
 def normalise_label(label: str) -> str:

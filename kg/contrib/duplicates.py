@@ -6,7 +6,7 @@ from rdflib import URIRef
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
-from kg.contrib.checks import normalise_label
+from kg.contrib.checks import normalise_label, shown_visibly
 from kg.contrib.findings import Finding
 from kg.contrib.workspace import Workspace
 
@@ -48,7 +48,8 @@ def check_duplicates(ws: Workspace) -> list[Finding]:
                     column=None,
                     severity="Warning",
                     message=f"probable duplicate of {ws.show(other)} "
-                    f'({there[0]}:{there[1]}): same rdfs:label "{label}" and kind {kinds}; '
+                    f'({there[0]}:{there[1]}): same rdfs:label "{shown_visibly(str(label))}" '
+                    f"and kind {kinds}; "
                     f"use {ws.show(other)} instead, or give each a label that tells "
                     "them apart",
                     node=ws.show(node),

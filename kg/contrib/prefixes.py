@@ -7,7 +7,7 @@ from pathlib import Path
 from kg.contrib.checks import unused_prefixes
 from kg.contrib.findings import Finding, display
 from kg.contrib.workspace import Workspace
-from kg.graph.loading import read_rdf_text
+from kg.graph.loading import BOM, read_rdf_text
 
 __all__ = ["check_prefixes"]
 
@@ -26,7 +26,7 @@ def check_prefixes(ws: Workspace, texts: dict[Path, str | None]) -> list[Finding
             text = read_rdf_text(parsed.path)
         else:
             text = None
-        for prefix, line in unused_prefixes(text) if text else []:
+        for prefix, line in unused_prefixes(text.removeprefix(BOM)) if text else []:
             findings.append(
                 Finding(
                     file=display(parsed.path),

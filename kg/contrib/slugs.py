@@ -8,7 +8,7 @@ import re
 from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kg.contrib.checks import slug_fits, slugify
+from kg.contrib.checks import shown_visibly, slug_fits, slugify
 from kg.contrib.findings import Finding
 from kg.contrib.iris import under_base
 from kg.contrib.workspace import Workspace
@@ -53,7 +53,7 @@ def check_slugs(ws: Workspace) -> list[Finding]:
                 line=line,
                 column=None,
                 severity="Warning",
-                message=f'slug {slug!r} does not fit the label "{english}": '
+                message=f'slug {slug!r} does not fit the label "{shown_visibly(english)}": '
                 f"{_unexplained(slug, labels + kinds)} is not a word of it; rename the node "
                 f"(e.g. id:{slugify(english)}) and every reference to it",
                 node=ws.show(node),
