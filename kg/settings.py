@@ -62,8 +62,9 @@ class Settings(BaseSettings):
     heavy_nice: int = Field(default=10, ge=0, le=19)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # -- POST /validate (kg.contrib.pool): worker processes that keep the graph loaded ------------
-    #: Validations that run at once, each in a worker process; ``KG_QUERY_TIMEOUT`` is each one's
-    #: deadline, at which its worker is killed and replaced.
+    #: Validations that run at once in each server process, each in a worker process that keeps
+    #: the graph loaded; ``KG_QUERY_TIMEOUT`` is each one's deadline, at which its worker is
+    #: killed and replaced.
     validate_workers: int = Field(default=1, ge=1, le=16)
     #: Validations that may wait for a worker (one deadline at most); past this many they are
     #: answered 503 with Retry-After.
