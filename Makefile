@@ -29,6 +29,7 @@ lint: setup
 	$(BIN)/ruff format --check kg api tests bench
 	$(BIN)/ruff check kg api tests bench
 	$(BIN)/mypy kg api
+	$(BIN)/zizmor --offline --persona=auditor .github/workflows
 
 test: setup browser
 	$(BIN)/kg validate

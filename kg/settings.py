@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     #: light p95 40 ms at nice 0, 19 ms at nice 10; p50 8.8 -> 3.1 ms).
     heavy_nice: int = Field(default=10, ge=0, le=19)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # -- POST /validate (kg.contrib.pool): worker processes that keep the graph loaded ------------
+    #: Validations that run at once in each server process, each in a worker process that keeps
+    #: the graph loaded; ``KG_QUERY_TIMEOUT`` is each one's deadline, at which its worker is
+    #: killed and replaced.
+    validate_workers: int = Field(default=1, ge=1, le=16)
+    #: Validations that may wait for a worker (one deadline at most); past this many they are
+    #: answered 503 with Retry-After.
+    validate_queue: int = Field(default=4, ge=0, le=1024)
+    #: CPU niceness of the validation workers, so queries keep their share of the cores.
+    validate_nice: int = Field(default=10, ge=0, le=19)
     #: Load the graph before accepting any request; a worker that cannot load it exits (status
     #: 75). ``kg serve`` sets it for every worker started after the first ones (on SIGHUP, or to
     #: replace one that died), so a reload never serves a half-loaded graph and a broken one

@@ -5,17 +5,22 @@ contexts only: nothing is fetched) or the page's form, and answers the report of
 as JSON (the ``--format json`` document), plain text, or HTML, by ``Accept``. ``GET /validate`` is
 a form to paste data into; it works without JavaScript.
 
-Limits: the body is capped by the app's BodyLimitMiddleware (``KG_MAX_BODY_BYTES``, 413); the
-validation runs in a child process that is stopped at ``KG_QUERY_TIMEOUT`` seconds (503), so a
-pathological contribution cannot hold a server thread or the event loop. Bodies are parsed by
+Limits: the body is capped by the app's BodyLimitMiddleware (``KG_MAX_BODY_BYTES``, 413). The
+validation runs in one of ``KG_VALIDATE_WORKERS`` worker processes that keep the graph and the
+shapes loaded (:mod:`kg.contrib.pool`): ``KG_VALIDATE_QUEUE`` more may wait, and past that a
+request is answered 503 with Retry-After at once; a validation still running at
+``KG_QUERY_TIMEOUT`` seconds has its worker killed (503). Bodies are parsed by
 :mod:`kg.graph.parsing`: a remote ``@context``, nesting past its limit or a term over 16 MiB is a
 400 with its position. RDF/XML is refused (415), so no XML parser, and no entity, sees a body.
+A UTF-8 byte order mark is read (and noted in the report).
+
+Every refused request is logged on one line (``api.validate``) with its reason; nothing a client
+sends puts a traceback in the log.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from dataclasses import dataclass
+import logging
 from pathlib import Path
 
 import pyoxigraph
@@ -25,15 +30,24 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep
-from api.errors import ErrorAnswer, render_error
+from api.errors import RETRY_AFTER_SECONDS, ErrorAnswer, render_error
+from kg.contrib.pool import (
+    Job,
+    ValidationBusy,
+    ValidationPool,
+    ValidationUnfinished,
+    ValidationWorkerLost,
+)
 from kg.contrib.reporting import render
-from kg.contrib.validation import ValidationReport, validate_contribution
 from kg.errors import RdfSyntaxError
-from kg.graph.loading import parse_text
+from kg.graph.loading import BOM
 from kg.graph.parsing import parse_quads
 from kg.settings import Settings
 
-__all__ = ["router", "ACCEPTED", "Contribution", "read_contribution"]
+__all__ = ["router", "ACCEPTED", "read_contribution"]
+
+#: One line per refused validation request, with its reason.
+log = logging.getLogger("api.validate")
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -53,17 +67,7 @@ class ContributionError(Exception):
         self.answer = answer
 
 
-@dataclass(frozen=True)
-class Contribution:
-    """A body ready to validate: Turtle text (JSON-LD is converted) and the name to report."""
-
-    name: str
-    turtle: str
-    #: The text as sent, when it is Turtle (for the unused-prefix check).
-    original: str | None
-
-
-def read_contribution(body: bytes, media_type: str) -> Contribution:
+def read_contribution(body: bytes, media_type: str) -> Job:
     """Parse ``body`` of ``media_type``; raises ContributionError (400 with position, or 415)."""
     if media_type not in (TURTLE, JSON_LD):
         shown = media_type or "no Content-Type"
@@ -81,60 +85,45 @@ def read_contribution(body: bytes, media_type: str) -> Contribution:
     name = NAMES[media_type]
     syntax = pyoxigraph.RdfFormat.TURTLE if media_type == TURTLE else pyoxigraph.RdfFormat.JSON_LD
     try:
-        # The syntax check only; the child process builds the graph. Nothing is fetched: a
+        # The syntax check only; a validation worker builds the graph. Nothing is fetched: a
         # remote @context is refused, naming it (kg.graph.parsing).
-        quads = parse_quads(text, syntax=syntax, path=name)
+        quads = parse_quads(text.removeprefix(BOM), syntax=syntax, path=name)
     except RdfSyntaxError as error:
         raise ContributionError(_syntax_answer(error.line, error.column, error.message)) from None
     if media_type == TURTLE:
-        return Contribution(name, text, text)
+        return Job(name, text, text)
     triples = pyoxigraph.serialize(
         [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads],
         format=pyoxigraph.RdfFormat.N_TRIPLES,
     )
-    return Contribution(name, (triples or b"").decode("utf-8"), None)
+    return Job(name, (triples or b"").decode("utf-8"), None)
 
 
 def _syntax_answer(line: int | None, column: int | None, message: str) -> ErrorAnswer:
     return ErrorAnswer(400, f"syntax error: {message}", line=line, column=column)
 
 
-def _validate_in_child(contribution: Contribution, settings: Settings, pipe: object) -> None:
-    """The child process: parse, validate, send the report back."""
-    parsed = parse_text(contribution.turtle, path=contribution.name)
-    if contribution.original is None:
-        parsed.subject_lines.clear()  # lines of the converted N-Triples would mislead
-    report = validate_contribution(parsed, settings=settings, text=contribution.original)
-    pipe.send(report)  # type: ignore[attr-defined]
-    pipe.close()  # type: ignore[attr-defined]
+def _pool(request: Request, settings: Settings) -> ValidationPool:
+    """The app's validation workers, started on the first validation."""
+    pool: ValidationPool | None = getattr(request.app.state, "validation_pool", None)
+    if pool is None:
+        pool = ValidationPool(
+            settings,
+            workers=settings.validate_workers,
+            queue=settings.validate_queue,
+            timeout=settings.query_timeout,
+            nice=settings.validate_nice,
+        )
+        request.app.state.validation_pool = pool
+    return pool
 
 
-def validate_with_deadline(
-    contribution: Contribution, *, settings: Settings
-) -> ValidationReport | None:
-    """The report, or None when the validation did not finish within ``settings.query_timeout``.
-
-    A child process rather than a thread: one past its deadline is stopped, not left running.
-    """
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_validate_in_child, args=(contribution, settings, sender), daemon=True
-    )
-    child.start()
-    sender.close()
-    try:
-        if receiver.poll(settings.query_timeout):
-            try:
-                return receiver.recv()  # type: ignore[no-any-return]
-            except EOFError:
-                raise RuntimeError(f"validation process died (exit {child.exitcode})") from None
-        return None
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.terminate()
-        child.join(5)
+def _refused(request: Request, answer: ErrorAnswer) -> None:
+    """Log a refused request on one line: status, where, and why (never a traceback)."""
+    where = f" line {answer.line}" if answer.line is not None else ""
+    client = request.client.host if request.client else "-"
+    reason = " ".join(answer.message.split())[:300]
+    log.info("validate client=%s status=%d%s: %s", client, answer.status, where, reason)
 
 
 def _wants(request: Request) -> str:
@@ -178,7 +167,10 @@ async def validate_form(request: Request) -> HTMLResponse:
         400: {"description": "the body does not parse (line and column given)"},
         413: {"description": "the body is over the size limit"},
         415: {"description": "not Turtle, JSON-LD or the form"},
-        503: {"description": "the validation did not finish within the time limit"},
+        503: {
+            "description": "the validator is busy (with Retry-After), or the validation did not "
+            "finish within the time limit"
+        },
     },
 )
 async def validate_body(request: Request, settings: SettingsDep) -> Response:
@@ -195,31 +187,31 @@ async def validate_body(request: Request, settings: SettingsDep) -> Response:
     wants = "html" if from_form else _wants(request)
     try:
         # Parsing is bounded by the body cap, but it is still CPU work: off the event loop.
-        contribution = await run_in_threadpool(read_contribution, body, media_type)
+        job = await run_in_threadpool(read_contribution, body, media_type)
+        report = await _pool(request, settings).validate(job)
     except ContributionError as error:
+        answer = error.answer
+    except ValidationBusy as error:
+        answer = ErrorAnswer(503, str(error), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    except (ValidationUnfinished, ValidationWorkerLost) as error:
+        answer = ErrorAnswer(503, str(error))
+    else:
         if wants == "html":
-            where = ""
-            if error.answer.line is not None:
-                where = f"line {error.answer.line}: "
-                if error.answer.column is not None:
-                    where = f"line {error.answer.line}, column {error.answer.column}: "
-            message = where + error.answer.message
-            return _page(
-                request, data=data, syntax=syntax, status=error.answer.status, error=message
-            )
-        return render_error(request, error.answer)
-    report = await run_in_threadpool(validate_with_deadline, contribution, settings=settings)
-    if report is None:
-        answer = ErrorAnswer(
-            503,
-            f"validation did not finish within {settings.query_timeout:g} s; "
-            "send a smaller contribution, or run `kg validate` locally",
-        )
-        if wants == "html":
-            return _page(request, data=data, syntax=syntax, status=503, error=answer.message)
-        return render_error(request, answer)
+            return _page(request, data=data, syntax=syntax, report=render(report, fmt="text"))
+        if wants == "text":
+            text = render(report, fmt="text") + "\n"
+            return Response(text, media_type="text/plain; charset=utf-8")
+        return Response(render(report, fmt="json"), media_type="application/json")
+    _refused(request, answer)
     if wants == "html":
-        return _page(request, data=data, syntax=syntax, report=render(report, fmt="text"))
-    if wants == "text":
-        return Response(render(report, fmt="text") + "\n", media_type="text/plain; charset=utf-8")
-    return Response(render(report, fmt="json"), media_type="application/json")
+        where = ""
+        if answer.line is not None:
+            where = f"line {answer.line}: "
+            if answer.column is not None:
+                where = f"line {answer.line}, column {answer.column}: "
+        page = _page(
+            request, data=data, syntax=syntax, status=answer.status, error=where + answer.message
+        )
+        page.headers.update(answer.headers)
+        return page
+    return render_error(request, answer)

@@ -2,7 +2,8 @@
 
 Each check is a pure function over parsed files that returns located findings, with a stable id
 (:data:`CHECKS`) used as the SARIF rule id and in the JSON report's ``check`` key. They are run by
-:mod:`kg.contrib.validation`, which owns the graph and the places of every node.
+:mod:`kg.contrib.validation`; the ones that need the graph and the places of every node
+are modules of their own (:mod:`kg.contrib.duplicates`, :mod:`kg.contrib.slugs`, ...).
 
 The slug rule, decided here and documented in CONTRIBUTING.md: a slug is a readable abbreviation of
 the node's name. Every word of it, stop words ("of", "and", ...) aside, must come from the node's
@@ -24,6 +25,8 @@ from collections.abc import Iterable
 
 __all__ = [
     "CHECKS",
+    "hidden_characters",
+    "shown_visibly",
     "slugify",
     "normalise_label",
     "slug_fits",
@@ -35,6 +38,10 @@ __all__ = [
 CHECKS: dict[str, str] = {
     "syntax": "The file must parse as Turtle or N-Triples.",
     "shacl": "The data must satisfy the SHACL shapes in shapes/.",
+    "namespace": "Things must be named under {base}id/, exactly; no IRI may only look like one.",
+    "contents": "A data file may hold only the ontology's and the shapes' terms, about things.",
+    "provenance": "A triple added to a node another file defines must carry its own source.",
+    "characters": "Labels and quotes must hold no invisible or bidirectional-control character.",
     "reference": "Every IRI under id/ that the data uses must be defined by some file.",
     "term": "Every sc: class and property must be defined by the ontology.",
     "quote": "Every sc:quote must occur verbatim (white space aside) in its source's text.",
@@ -56,13 +63,51 @@ def slugify(label: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", folded.lower()))
 
 
-def normalise_label(label: str) -> str:
-    """A label as duplicates are compared: Unicode-normalised, case-folded, white space collapsed.
+#: Characters that print as nothing although Unicode does not class them as format characters.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+#: White space a quote may hold (it spans lines); any other control character is hidden.
+_LAYOUT = frozenset("\t\n\r")
 
-    >>> normalise_label("  Chinese   Academy of SCIENCES ")
+
+def hidden_characters(text: str) -> list[tuple[int, str]]:
+    """The invisible and bidirectional-control characters of ``text``: (1-based position, char).
+
+    Format characters (zero-width spaces and joiners, the bidirectional embeddings, overrides,
+    isolates and marks, the byte order mark, the soft hyphen), control characters other than
+    tab and line breaks, private-use and unassigned code points, and letters that print blank.
+
+    >>> hidden_characters("Chinese\u200bAcademy")
+    [(8, '\u200b')]
+    """
+    return [
+        (position, char)
+        for position, char in enumerate(text, start=1)
+        if char in _BLANK_LETTERS
+        or (unicodedata.category(char) in ("Cf", "Cc", "Co", "Cn") and char not in _LAYOUT)
+    ]
+
+
+def shown_visibly(text: str) -> str:
+    """``text`` for a report, each hidden character written as its escape, so a right-to-left
+    override in a label cannot turn the report around.
+
+    >>> print(shown_visibly("Chi\\u200bnese"))
+    Chi\\u200bnese
+    """
+    hidden = {char for _, char in hidden_characters(text)}
+    return "".join(f"\\u{ord(c):04x}" if c in hidden else c for c in text)
+
+
+def normalise_label(label: str) -> str:
+    """A label as duplicates are compared: Unicode-normalised, case-folded, white space collapsed,
+    hidden characters (:func:`hidden_characters`) dropped.
+
+    >>> normalise_label("  Chinese   Academy of\u200b SCIENCES ")
     'chinese academy of sciences'
     """
-    return " ".join(unicodedata.normalize("NFKC", label).casefold().split())
+    hidden = {char for _, char in hidden_characters(label)}
+    visible = "".join(c for c in label if c not in hidden)
+    return " ".join(unicodedata.normalize("NFKC", visible).casefold().split())
 
 
 #: Words a slug may add or drop freely.

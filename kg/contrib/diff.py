@@ -3,13 +3,15 @@
 Nodes and quantitative claims are compared by IRI between the data at ``BASE_REF`` (extracted with
 ``git archive``, the working tree untouched) and the working tree, and shown by label; then the
 validation findings of both are compared, so a reviewer sees what the change fixes and breaks.
-Each side is validated with its own ontology and shapes.
+Each side is validated with its own ontology and shapes. What a file adds to a node that another
+file defines is listed apart, with whether a statement of provenance backs it
+(:mod:`kg.contrib.provenance`): it is the change a reviewer most easily misses.
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -17,9 +19,11 @@ from rdflib.namespace import RDF, RDFS, NamespaceManager
 from rdflib.term import Node
 
 from kg.contrib.changes import extract_tree, repository_root
+from kg.contrib.provenance import changes_to_existing, statements
 from kg.contrib.validation import Finding, ValidationReport, validate
+from kg.contrib.workspace import Workspace
 from kg.errors import RdfSyntaxError
-from kg.graph.loading import parse_file, rdf_files
+from kg.graph.loading import ParsedFile, parse_file, rdf_files
 from kg.namespaces import bind_prefixes
 from kg.settings import Settings
 
@@ -33,6 +37,17 @@ NUMBERS = frozenset(
 MAX_LISTED = 50
 
 
+@dataclass(frozen=True)
+class Elsewhere:
+    """A triple a file adds to a node that another file (``home``) defines."""
+
+    file: str
+    triple: tuple[Node, Node, Node]
+    home: str
+    #: Whether a statement of provenance in the same file backs it.
+    backed: bool
+
+
 @dataclass
 class GraphDiff:
     """Nodes (claims apart) and claims added, changed (with per-property changes) and removed."""
@@ -44,6 +59,8 @@ class GraphDiff:
     fixed_findings: list[Finding]
     before: ValidationReport
     after: ValidationReport
+    #: Triples added to existing nodes by files other than the ones that define them.
+    elsewhere: list[Elsewhere] = field(default_factory=list)
 
 
 def diff(base_ref: str, *, settings: Settings) -> str:
@@ -68,6 +85,11 @@ def diff(base_ref: str, *, settings: Settings) -> str:
             after=_rooted(validate(settings=settings), root),
             settings=settings,
         )
+        result.elsewhere = [
+            e
+            for e in _elsewhere(settings, root=root)
+            if e.triple not in old and (e.triple[0], None, None) in old
+        ]
     return render_markdown(result, old=old, new=new, base_ref=base_ref, settings=settings)
 
 
@@ -94,20 +116,41 @@ def _rooted(report: ValidationReport, root: Path) -> ValidationReport:
     return report
 
 
-def _data(settings: Settings) -> Graph:
-    """All data files as one graph; files that do not parse are left out (validation says why)."""
-    graph = Graph()
-    bind_prefixes(graph.namespace_manager, base=settings.base_iri)
+def _parsed(settings: Settings) -> list[ParsedFile]:
+    """Every data file that parses; the others are left out (validation says why)."""
     if not settings.data_dir.is_dir():
-        return graph
+        return []
+    parsed = []
     for path in rdf_files([settings.data_dir]):
         try:
-            parsed = parse_file(path)
+            parsed.append(parse_file(path))
         except RdfSyntaxError:
             continue
+    return parsed
+
+
+def _data(settings: Settings) -> Graph:
+    """All data files as one graph."""
+    graph = Graph()
+    bind_prefixes(graph.namespace_manager, base=settings.base_iri)
+    for parsed in _parsed(settings):
         for triple in parsed.graph:
             graph.add(triple)
     return graph
+
+
+def _elsewhere(settings: Settings, *, root: Path) -> list[Elsewhere]:
+    """Every triple of the working tree that a file states about a node another file defines."""
+    ws = Workspace(_parsed(settings), [], [], settings=settings)
+    backed = statements(ws)
+
+    def shown(path: Path) -> str:
+        return _moved(path, root, Path()).as_posix()
+
+    return [
+        Elsewhere(shown(parsed.path), triple, shown(homes[0].path), triple in backed)
+        for parsed, triple, homes in changes_to_existing(ws)
+    ]
 
 
 def _finding_key(finding: Finding) -> tuple[str | None, ...]:
@@ -240,6 +283,16 @@ def render_markdown(
         for node, changes in result.changed.items():
             lines.append(f"- `{node.n3(names)}` ({_label(new, node) or _label(old, node)})")
             lines += [f"  - {change}" for change in changes]
+        lines.append("")
+    if result.elsewhere:
+        lines += ["### Added to existing nodes by other files", ""]
+        for item in result.elsewhere:
+            subject, predicate, value = item.triple
+            backing = "backed by a statement of provenance" if item.backed else "**no source**"
+            lines.append(
+                f"- `{subject.n3(names)}` (defined in `{item.home}`): `{predicate.n3(names)}` "
+                f"`{_show(value, names)}`, added by `{item.file}`; {backing}"
+            )
         lines.append("")
     lines += ["### Validation", ""]
     for name, report in (("Before", result.before), ("After", result.after)):

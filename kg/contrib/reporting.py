@@ -13,7 +13,7 @@ from typing import Any, Literal
 from xml.etree import ElementTree
 
 from kg.contrib.checks import CHECKS
-from kg.contrib.validation import Finding, ValidationReport
+from kg.contrib.findings import Finding, ValidationReport
 from kg.errors import UnusableInputError
 
 __all__ = ["Format", "RENDERERS", "render"]

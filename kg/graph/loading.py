@@ -7,10 +7,13 @@ buffer; rdflib then builds the graph that the rest of the library and pySHACL wo
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pyoxigraph
 from rdflib import BNode, Dataset, Graph, URIRef
@@ -25,7 +28,10 @@ __all__ = [
     "ParsedFile",
     "parse_file",
     "parse_text",
+    "quiet_ill_typed_literals",
+    "silence_ill_typed_literals",
     "rdf_files",
+    "read_rdf_text",
     "graph_iri",
     "inferred_graph_iri",
     "load_dataset",
@@ -38,6 +44,10 @@ SYNTAXES: dict[str, tuple[str, pyoxigraph.RdfFormat]] = {
 }
 
 
+#: The byte order mark some editors put at the start of a UTF-8 file.
+BOM = "\ufeff"
+
+
 @dataclass
 class ParsedFile:
     """One parsed file: its graph and the line where each subject's block starts."""
@@ -45,6 +55,10 @@ class ParsedFile:
     path: Path
     graph: Graph
     subject_lines: dict[IdentifiedNode, int] = field(default_factory=dict)
+    #: The text's lines, for locating a single triple (empty when the text is not kept).
+    lines: tuple[str, ...] = ()
+    #: The text started with a byte order mark, which was dropped before parsing.
+    had_bom: bool = False
 
     def line_of(self, node: object) -> int | None:
         """The line where ``node`` is defined as a subject in this file, if it is."""
@@ -78,23 +92,62 @@ def parse_text(text: str, *, path: Path | str, base_iri: str | None = None) -> P
     nests too deep (see :mod:`kg.graph.parsing`).
     """
     path = Path(path)
+    had_bom = text.startswith(BOM)
+    text = text.removeprefix(BOM)
     rdflib_format, ox_format = SYNTAXES.get(path.suffix, SYNTAXES[".ttl"])
     check_syntax(text, syntax=ox_format, path=path, base_iri=base_iri)
     graph = Graph()
     bind_prefixes(graph.namespace_manager)
-    graph.parse(data=text, format=rdflib_format, publicID=base_iri)
-    return ParsedFile(path, graph, _subject_lines(text, graph))
+    with quiet_ill_typed_literals():
+        graph.parse(data=text, format=rdflib_format, publicID=base_iri)
+    lines = tuple(text.splitlines())
+    return ParsedFile(
+        path, graph, _subject_lines(lines, graph, base_iri), lines=lines, had_bom=had_bom
+    )
 
 
-def parse_file(path: Path, *, base_iri: str | None = None) -> ParsedFile:
-    """Read and parse one file; see :func:`parse_text`."""
+def read_rdf_text(path: Path) -> str:
+    """The text of an RDF file, decoded as UTF-8.
+
+    Raises RdfSyntaxError (not UTF-8) or UnusableInputError (cannot be read).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise RdfSyntaxError(path, None, None, f"not UTF-8 ({error.reason})") from None
     except OSError as error:
         raise UnusableInputError(f"{path}: cannot read ({error.strerror})") from None
-    return parse_text(text, path=path, base_iri=base_iri)
+
+
+def parse_file(path: Path, *, base_iri: str | None = None) -> ParsedFile:
+    """Read and parse one file; see :func:`parse_text` and :func:`read_rdf_text`."""
+    return parse_text(read_rdf_text(path), path=path, base_iri=base_iri)
+
+
+class _DropIllTypedLiteralWarnings(logging.Filter):
+    """rdflib logs a traceback for each ill-typed literal; the report already names them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal")
+
+
+def silence_ill_typed_literals() -> None:
+    """From now on, in this process, rdflib does not log ill-typed literals (for a process that
+    only reads what clients send: a validation worker)."""
+    logging.getLogger("rdflib.term").addFilter(_DropIllTypedLiteralWarnings())
+
+
+@contextmanager
+def quiet_ill_typed_literals() -> Iterator[None]:
+    """Within the block, rdflib does not log ill-typed literals (data that a client sent could
+    otherwise write a traceback per literal into the server's log)."""
+    logger = logging.getLogger("rdflib.term")
+    drop = _DropIllTypedLiteralWarnings()
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 # A subject starts a statement at the beginning of a line: a prefixed name or an <IRI>.
@@ -103,33 +156,40 @@ _SUBJECT_AT_LINE_START = re.compile(
 )
 # The file's own prefix declarations, in either Turtle or SPARQL style.
 _PREFIX_DECLARATION = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
+# A base declaration, in either style.
+_BASE_DECLARATION = re.compile(r"^\s*(?:@base|BASE)\s*<([^>]*)>", re.IGNORECASE)
 
 
-def _subject_lines(text: str, graph: Graph) -> dict[IdentifiedNode, int]:
+def _subject_lines(
+    text_lines: tuple[str, ...], graph: Graph, base_iri: str | None = None
+) -> dict[IdentifiedNode, int]:
     """Map each subject of ``graph`` to the first line that opens a block about it.
 
     Files here follow one block per subject, opened at column 0, as the style guide asks.
-    Prefixed names are read with the file's own declarations, which may differ from ours.
+    Prefixed names are read with the file's own declarations, which may differ from ours; an
+    IRI relative to ``@base`` is resolved against the base in force on its line.
     """
     subjects = set(graph.subjects())
-    text_lines = text.splitlines()
     declared = {m.group(1): m.group(2) for m in map(_PREFIX_DECLARATION.match, text_lines) if m}
     lines: dict[IdentifiedNode, int] = {}
+    base = base_iri
     for number, line in enumerate(text_lines, start=1):
-        match = _SUBJECT_AT_LINE_START.match(line)
-        directive = _PREFIX_DECLARATION.match(line) or line.lower().startswith(("@base", "base"))
-        if not match or directive:
+        if based := _BASE_DECLARATION.match(line):
+            base = urljoin(base, based.group(1)) if base else based.group(1)
             continue
-        node = _expand(match.group(1), declared, graph)
+        match = _SUBJECT_AT_LINE_START.match(line)
+        if not match or _PREFIX_DECLARATION.match(line):
+            continue
+        node = _expand(match.group(1), declared, graph, base)
         if node is not None and node in subjects and node not in lines:
             lines[node] = number
     return lines
 
 
-def _expand(token: str, declared: dict[str, str], graph: Graph) -> URIRef | None:
+def _expand(token: str, declared: dict[str, str], graph: Graph, base: str | None) -> URIRef | None:
     """A subject token as an IRI; blank node labels are renamed by the parser, so not locatable."""
     if token.startswith("<"):
-        return URIRef(token[1:-1])
+        return URIRef(urljoin(base, token[1:-1]) if base else token[1:-1])
     if token.startswith("_:"):
         return None
     prefix, _, local = token.partition(":")

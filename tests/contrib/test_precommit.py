@@ -158,7 +158,10 @@ def test_workflow_runs_tests_validation_sarif_and_diff_on_pull_requests() -> Non
     assert uses["github/codeql-action/upload-sarif"]["with"]["sarif_file"] == "kg-validate.sarif"
     assert uses["marocchino/sticky-pull-request-comment"]["with"]["path"] == "kg-diff.md"
     runs = [step["run"] for step in steps if "run" in step]
-    base = '"origin/${{ github.base_ref }}"'
+    # The base branch reaches the scripts as an environment variable, never spliced into them.
+    assert job["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    assert not any("${{" in r for r in runs)
+    base = '"origin/$BASE_REF"'
     assert "make test" in runs
     assert "make lint" in runs
     assert any(f"kg validate --changed-since {base} --format github" in r for r in runs)

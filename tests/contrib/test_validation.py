@@ -1,54 +1,23 @@
 """`kg validate`: broken contributions are reported at their file and line, the shipped data passes.
 
 Each file in tests/cases/validation/ is a contribution whose first comment lines state what must be
-reported: ``# expect: LINE[:COLUMN] SEVERITY "message fragment"``. It is validated together with the
-shipped ontology and data (read only), as a pull request would be.
+reported: ``# expect: LINE[:COLUMN] SEVERITY "message fragment"``, or ``# expect: no violation``.
+It is validated together with the shipped ontology and data (read only), as a pull request would
+be, through ``kg validate --format json``.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from kg.cli import main
 from kg.contrib.reporting import RENDERERS, render
-from kg.contrib.validation import Finding, validate
+from kg.contrib.validation import validate
 from kg.settings import PROJECT_ROOT, Settings
-
-CASES = sorted((Path(__file__).parents[1] / "cases" / "validation").glob("*.ttl"))
-_EXPECT = re.compile(r'^# expect: (\d+)(?::(\d+))? (Violation|Warning|Info) "(.+)"$')
-
-
-@dataclass(frozen=True)
-class Expectation:
-    line: int
-    column: int | None
-    severity: str
-    fragment: str
-
-    def matches(self, finding: Finding) -> bool:
-        return (
-            finding.line == self.line
-            and (self.column is None or finding.column == self.column)
-            and finding.severity == self.severity
-            and self.fragment in finding.message
-        )
-
-
-def _expectations(case: Path) -> list[Expectation]:
-    found = []
-    for line in case.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        if match := _EXPECT.match(line):
-            number, column, severity, fragment = match.groups()
-            fragment = fragment.replace('\\"', '"')
-            found.append(Expectation(int(number), column and int(column), severity, fragment))
-    assert found, f"{case.name}: no '# expect:' line at the top"
-    return found
+from tests.contrib.expectations import CASES, assert_reported
 
 
 @pytest.fixture
@@ -59,27 +28,17 @@ def in_project(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 @pytest.mark.usefixtures("in_project")
-def test_broken_contribution_is_reported_at_its_line(case: Path, settings: Settings) -> None:
+def test_broken_contribution_is_reported_at_its_line(
+    case: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = {p: p.read_bytes() for p in sorted(settings.data_dir.rglob("*.ttl"))}
-    report = validate([case], settings=settings)
-    shown = render(report, fmt="text")
     file = case.relative_to(PROJECT_ROOT).as_posix()
+    # As a contributor runs it: `kg validate --format json FILE`.
+    exit_code = main(["validate", "--format", "json", file])
+    report = json.loads(capsys.readouterr().out)
 
-    assert report.files == [file]
-    for expected in _expectations(case):
-        assert any(expected.matches(f) for f in report.findings), f"{expected}\n{shown}"
-    # Nothing else is wrong with the fixture: every violation is one it announces.
-    expectations = _expectations(case)
-    unexpected = [
-        f
-        for f in report.findings
-        if f.severity == "Violation" and not any(e.matches(f) for e in expectations)
-    ]
-    assert not unexpected, shown
-    assert all(f.file == file for f in report.findings), shown
-    violations = any(e.severity == "Violation" for e in expectations)
-    assert report.exit_code == (1 if violations else 0)
-    assert report.conforms is not violations
+    assert_reported(case, report, file=file)
+    assert exit_code == report["exit_code"]
     # Validation only reads the shipped data.
     assert {p: p.read_bytes() for p in sorted(settings.data_dir.rglob("*.ttl"))} == before
 
@@ -226,8 +185,7 @@ def _tiny_project(root: Path, *, base: str) -> Settings:
         encoding="utf-8",
     )
     (root / "c.ttl").write_text(
-        # Full IRIs as subjects: kg.graph.loading reads "id:p" with the canonical prefixes,
-        # not these.
+        # Full IRIs as subjects: kg.graph.loading reads "id:p" with the canonical prefixes.
         prefixes
         + f'\n<{base}id/p> a sc:Partnership ; rdfs:label "P"@en ; sc:party id:cas, id:src ;\n'
         '    prov:wasDerivedFrom id:src ; sc:quote "P"@en .\n'
