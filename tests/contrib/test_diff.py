@@ -116,15 +116,15 @@ def test_diff_lists_apart_what_a_file_adds_to_a_node_another_file_defines(
     git("init", "-q", "-b", "main", cwd=project_copy)
     git("add", "-A", cwd=project_copy)
     git("commit", "-q", "-m", "base", cwd=project_copy)
-    alliance = "id:alliance-of-international-science-organisations-in-the-belt-and-road-region"
+    standing = '"a national-level institution"@en'
     (project_copy / "data" / "more.ttl").write_text(
-        PREFIXES + f"\nid:chinese-academy-of-sciences sc:memberOf {alliance} ;\n"
+        PREFIXES + f"\nid:chinese-academy-of-sciences sc:standing {standing} ;\n"
         '    rdfs:label "Academia Sinica Pekinensis"@la .\n\n'
         "[] a <http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement> ;\n"
         "    <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> "
         "id:chinese-academy-of-sciences ;\n"
-        "    <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> sc:memberOf ;\n"
-        f"    <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> {alliance} ;\n" + SOURCE,
+        "    <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> sc:standing ;\n"
+        f"    <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> {standing} ;\n" + SOURCE,
         encoding="utf-8",
     )
     flags = [f"--{name}-dir={project_copy / name}" for name in ("ontology", "shapes", "data")]
@@ -135,12 +135,12 @@ def test_diff_lists_apart_what_a_file_adds_to_a_node_another_file_defines(
     assert lines[section + 2 : section + 4] == [
         "- `id:chinese-academy-of-sciences` (defined in `data/actors.ttl`): `rdfs:label` "
         '`"Academia Sinica Pekinensis"@la`, added by `data/more.ttl`; **no source**',
-        "- `id:chinese-academy-of-sciences` (defined in `data/actors.ttl`): `sc:memberOf` "
-        f"`{alliance}`, added by `data/more.ttl`; backed by a statement of provenance",
+        "- `id:chinese-academy-of-sciences` (defined in `data/actors.ttl`): `sc:standing` "
+        f"`{standing}`, added by `data/more.ttl`; backed by a statement of provenance",
     ]
     new = lines.index("**New findings:** 1")
     assert lines[new + 2].startswith(
         "- `data/more.ttl:7` Violation: id:chinese-academy-of-sciences is defined in "
-        'data/actors.ttl:17; this file adds rdfs:label "Academia Sinica Pekinensis"@la to it '
+        'data/actors.ttl:18; this file adds rdfs:label "Academia Sinica Pekinensis"@la to it '
         "without a source."
     )
