@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+import rdflib
 from test_remote_store import start_oxigraph  # a sibling module: tests/integration is on sys.path
 
 from kg.queries import load_query
@@ -26,7 +27,16 @@ pytestmark = pytest.mark.integration
 QUERIES = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
 #: rdflib fails on DISTINCT aggregates over OPTIONAL variables left unbound (NotBoundError).
 RDFLIB_716 = "rdflib bug: https://github.com/RDFLib/rdflib/issues/716"
-RDFLIB_FAILS = {"chinese-labels", "programmes"}
+#: Example queries rdflib's engine (the memory backend) answers wrongly, and why.
+RDFLIB_FAILS = {
+    "chinese-labels": RDFLIB_716,
+    "programmes": RDFLIB_716,
+    # rdflib's ORDER BY compares unbound values with < (TypeError) instead of sorting them
+    # first (SPARQL 1.1 §15.1); its evaluation of an OPTIONAL bound only in some solutions
+    # then raises KeyError on the unbound variable.
+    "interpretations": "rdflib: ORDER BY over unbound values raises TypeError",
+    "events-in-order": "rdflib: a variable unbound in some solutions raises KeyError",
+}
 ID = "https://w3id.org/scicoop/id/"
 V, N = pyoxigraph.Variable, pyoxigraph.NamedNode
 
@@ -61,13 +71,27 @@ def _normal(result: object) -> object:
     return sorted(f"{term(t.subject)} {t.predicate} {term(t.object)}" for t in result)  # type: ignore[attr-defined]
 
 
+def _concatenations_as_sets(rows: object) -> object:
+    """Cells as the sets of parts of their lexical form: GROUP_CONCAT's order is not defined,
+    nor whether a language tag shared by the parts survives (SPARQL 1.1 gives a simple
+    literal; Oxigraph keeps the tag)."""
+    assert isinstance(rows, list)
+
+    def cell(value: object) -> object:
+        if isinstance(value, str) and value.startswith('"') and '"^^' not in value:
+            return "; ".join(sorted(value[1 : value.rindex('"')].split("; ")))
+        return value
+
+    return sorted(tuple(cell(value) for value in row) for row in rows)
+
+
 def _cases() -> list[object]:
     cases = []
     for path in QUERIES:
         for backend in ("memory", "remote"):
             marks = []
             if backend == "memory" and path.stem in RDFLIB_FAILS:
-                marks = [pytest.mark.xfail(strict=True, reason=RDFLIB_716)]
+                marks = [pytest.mark.xfail(strict=True, reason=RDFLIB_FAILS[path.stem])]
             cases.append(pytest.param(path, backend, id=f"{path.stem}-{backend}", marks=marks))
     return cases
 
@@ -77,7 +101,11 @@ def test_example_query_answers_alike(path: Path, backend: str, stores: dict[str,
     text = path.read_text(encoding="utf-8")
     expected = _normal(stores["oxigraph"].query(text))
     assert expected, f"{path.name} answers nothing on the shipped data"
-    assert _normal(stores[backend].query(text)) == expected
+    answer = _normal(stores[backend].query(text))
+    if "GROUP_CONCAT" in text:
+        # The order of a GROUP_CONCAT is not defined (SPARQL 1.1 §18.5.1.7): compare its parts.
+        expected, answer = _concatenations_as_sets(expected), _concatenations_as_sets(answer)
+    assert answer == expected
 
 
 BOUND = [
@@ -131,12 +159,11 @@ def test_serving_path_answers_alike(backend: str, stores: dict[str, Store]) -> N
         == "partnership,partnershipLabel,kindLabel,partner,partnerLabel,qualifierLabel,value"
     )
     assert len(lines) == 4
-    assert sorted(triples.decode().splitlines()) == [
-        f"<{ID}hou-jianguo> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
-        "<https://w3id.org/scicoop/ontology#Person> .",
-        f"<{ID}striving-to-create-a-new-horizon> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
-        "<https://w3id.org/scicoop/ontology#Source> .",
-    ]
+    sources = rdflib.Graph().parse(PROJECT_ROOT / "data" / "sources.ttl")
+    typed = sources.triples((None, rdflib.RDF.type, None))
+    assert sorted(triples.decode().splitlines()) == sorted(
+        f"<{s}> <{p}> <{o}> ." for s, p, o in typed
+    )
 
 
 TRIG = """@prefix sc: <https://w3id.org/scicoop/ontology#> .

@@ -80,7 +80,8 @@ def test_who_launched_the_alliance_and_how_many_members_from_how_many_countries(
     figures = _rows(
         endpoint,
         f"""SELECT ?value ?measure ?quote WHERE {{
-              ?group sc:memberOf {alliance} .
+              ?membership sc:partnershipKind sc:Membership ; sc:party {alliance}, ?group .
+              ?group a sc:ActorGroup .
               ?claim sc:claimSubject ?group ; sc:value ?value ; sc:measure ?measure ;
                      sc:quote ?quote .
             }} ORDER BY DESC(?value)""",
