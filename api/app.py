@@ -109,6 +109,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if graph is not None:
             await run_in_threadpool(graph.executor.close)
             await run_in_threadpool(graph.store.close)
+        pool = getattr(app.state, "validation_pool", None)  # started by the first validation
+        if pool is not None:
+            await run_in_threadpool(pool.close)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

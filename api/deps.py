@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from threading import Lock
 from typing import Annotated, ClassVar, Generic, TypeVar
@@ -20,6 +20,7 @@ from kg.errors import KGError
 from kg.namespaces import BASE
 from kg.query.gate import PreparedQuery, prepare
 from kg.query.runner import QueryRunner
+from kg.query.shape import shape
 from kg.settings import Settings
 from kg.store import Store
 
@@ -85,8 +86,12 @@ class Graph:
     #: When this version was loaded: the Last-Modified of every answer drawn from it.
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     # Vetting parses a query twice (rdflib and Oxigraph): milliseconds a cache hit skips.
-    # Refusals are not cached; neither are long queries, so the cache stays small.
+    # Refusals are not cached; neither are long queries, so the cache stays small. A new text of
+    # a shape vetted before (the same query with another IRI, see kg.query.shape) is a hit too.
     _prepared: Recent[str, PreparedQuery] = field(
+        default_factory=lambda: Recent(PREPARED_QUERIES), init=False, repr=False
+    )
+    _shapes: Recent[str, PreparedQuery] = field(
         default_factory=lambda: Recent(PREPARED_QUERIES), init=False, repr=False
     )
     _derived: Recent[Hashable, tuple[object]] = field(
@@ -94,8 +99,16 @@ class Graph:
     )
 
     def cached(self, query: str) -> PreparedQuery | None:
-        """``query`` as vetted earlier, or None: cheap enough to ask on the event loop."""
-        return self._prepared.get(query)
+        """``query`` as vetted earlier, itself or its shape, or None: cheap enough to ask on
+        the event loop (a shape costs one pass of a regular expression)."""
+        prepared = self._prepared.get(query)
+        if prepared is None and len(query) <= CACHED_QUERY_CHARS:
+            key = shape(query)
+            seen = self._shapes.get(key) if key is not None else None
+            if seen is not None:
+                prepared = replace(seen, text=query)
+                self._prepared.put(query, prepared)
+        return prepared
 
     def prepare(self, query: str) -> PreparedQuery:
         """``query`` vetted against this version (see :func:`kg.query.gate.prepare`), cached."""
@@ -104,6 +117,9 @@ class Graph:
             prepared = prepare(query, named_graphs=self.named_graphs)
             if len(query) <= CACHED_QUERY_CHARS:
                 self._prepared.put(query, prepared)
+                key = shape(query)
+                if key is not None:
+                    self._shapes.put(key, prepared)
         return prepared
 
     async def derive(self, key: Hashable, compute: Callable[[], T]) -> T:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import ClassVar
 
 import pyoxigraph
 from fastapi import APIRouter, Request
@@ -30,16 +31,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep
-from api.errors import RETRY_AFTER_SECONDS, ErrorAnswer, render_error
+from api.errors import ErrorAnswer, describe_error, render_error
 from kg.contrib.pool import (
     Job,
-    ValidationBusy,
     ValidationPool,
-    ValidationUnfinished,
-    ValidationWorkerLost,
 )
 from kg.contrib.reporting import render
-from kg.errors import RdfSyntaxError
+from kg.errors import KGError
 from kg.graph.loading import BOM
 from kg.graph.parsing import parse_quads
 from kg.settings import Settings
@@ -59,37 +57,36 @@ ACCEPTED = (TURTLE, JSON_LD, FORM)
 NAMES = {TURTLE: "contribution.ttl", JSON_LD: "contribution.jsonld"}
 
 
-class ContributionError(Exception):
-    """A body that cannot be validated: the answer to give (400 or 415)."""
+class UnsupportedContribution(KGError):
+    """A body of a type that carries no RDF this validator reads."""
 
-    def __init__(self, answer: ErrorAnswer) -> None:
-        super().__init__(answer.message)
-        self.answer = answer
+    status: ClassVar[int] = 415
+
+
+class UnreadableContribution(KGError):
+    """A body that is not UTF-8 text."""
+
+    status: ClassVar[int] = 400
 
 
 def read_contribution(body: bytes, media_type: str) -> Job:
-    """Parse ``body`` of ``media_type``; raises ContributionError (400 with position, or 415)."""
+    """Parse ``body`` of ``media_type``; raises UnsupportedContribution, UnreadableContribution
+    and RdfSyntaxError (with line and column)."""
     if media_type not in (TURTLE, JSON_LD):
         shown = media_type or "no Content-Type"
-        raise ContributionError(
-            ErrorAnswer(
-                415,
-                f"cannot validate a {shown} body; send {TURTLE} or {JSON_LD} "
-                f"(or the form of GET /validate as {FORM})",
-            )
+        raise UnsupportedContribution(
+            f"cannot validate a {shown} body; send {TURTLE} or {JSON_LD} "
+            f"(or the form of GET /validate as {FORM})"
         )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ContributionError(ErrorAnswer(400, f"body is not UTF-8 ({error.reason})")) from None
+        raise UnreadableContribution(f"body is not UTF-8 ({error.reason})") from None
     name = NAMES[media_type]
     syntax = pyoxigraph.RdfFormat.TURTLE if media_type == TURTLE else pyoxigraph.RdfFormat.JSON_LD
-    try:
-        # The syntax check only; a validation worker builds the graph. Nothing is fetched: a
-        # remote @context is refused, naming it (kg.graph.parsing).
-        quads = parse_quads(text.removeprefix(BOM), syntax=syntax, path=name)
-    except RdfSyntaxError as error:
-        raise ContributionError(_syntax_answer(error.line, error.column, error.message)) from None
+    # The syntax check only; a validation worker builds the graph. Nothing is fetched: a
+    # remote @context is refused, naming it (kg.graph.parsing).
+    quads = parse_quads(text.removeprefix(BOM), syntax=syntax, path=name)
     if media_type == TURTLE:
         return Job(name, text, text)
     triples = pyoxigraph.serialize(
@@ -97,10 +94,6 @@ def read_contribution(body: bytes, media_type: str) -> Job:
         format=pyoxigraph.RdfFormat.N_TRIPLES,
     )
     return Job(name, (triples or b"").decode("utf-8"), None)
-
-
-def _syntax_answer(line: int | None, column: int | None, message: str) -> ErrorAnswer:
-    return ErrorAnswer(400, f"syntax error: {message}", line=line, column=column)
 
 
 def _pool(request: Request, settings: Settings) -> ValidationPool:
@@ -189,12 +182,9 @@ async def validate_body(request: Request, settings: SettingsDep) -> Response:
         # Parsing is bounded by the body cap, but it is still CPU work: off the event loop.
         job = await run_in_threadpool(read_contribution, body, media_type)
         report = await _pool(request, settings).validate(job)
-    except ContributionError as error:
-        answer = error.answer
-    except ValidationBusy as error:
-        answer = ErrorAnswer(503, str(error), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-    except (ValidationUnfinished, ValidationWorkerLost) as error:
-        answer = ErrorAnswer(503, str(error))
+    except KGError as error:
+        # Mapped as every error is (api.errors); the HTML form shows it on the page instead.
+        answer = describe_error(error)
     else:
         if wants == "html":
             return _page(request, data=data, syntax=syntax, report=render(report, fmt="text"))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import ClassVar
 
 from kg.contrib.findings import ValidationReport
 from kg.contrib.validation import load_context, validate_contribution
@@ -43,7 +44,10 @@ STARTUP_SECONDS = 300.0
 
 
 class ValidationBusy(KGError):
-    """Every validation worker is busy and the waiting line is full (503 with Retry-After)."""
+    """Every validation worker is busy and the waiting line is full; retry later."""
+
+    status: ClassVar[int] = 503
+    retry: ClassVar[bool] = True
 
     def __init__(self, *, waiting: int) -> None:
         self.waiting = waiting
@@ -54,7 +58,9 @@ class ValidationBusy(KGError):
 
 
 class ValidationUnfinished(KGError):
-    """The validation ran past its deadline; its worker was stopped (503, no Retry-After)."""
+    """The validation ran past its deadline; its worker was stopped (the same would be again)."""
+
+    status: ClassVar[int] = 503
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
@@ -65,7 +71,10 @@ class ValidationUnfinished(KGError):
 
 
 class ValidationWorkerLost(KGError):
-    """A worker stopped without answering (out of memory, killed); it is replaced (503)."""
+    """A worker stopped without answering (out of memory, killed); it is replaced."""
+
+    status: ClassVar[int] = 503
+    retry: ClassVar[bool] = True
 
     def __init__(self, exitcode: int | None) -> None:
         self.exitcode = exitcode

@@ -32,7 +32,8 @@ def test_a_query_asked_again_is_not_vetted_again(graph: Graph) -> None:
 
 
 def test_the_least_recently_asked_query_leaves_first(graph: Graph) -> None:
-    queries = [f"ASK {{ ?s ?p {n} }}" for n in range(PREPARED_QUERIES + 1)]
+    # With an escape a text has no shape (kg.query.shape): only the texts themselves are kept.
+    queries = [f'ASK {{ ?s ?p "\\u0041-{n}" }}' for n in range(PREPARED_QUERIES + 1)]
     first = graph.prepare(queries[0])
     for query in queries[1:-1]:
         graph.prepare(query)
@@ -77,3 +78,24 @@ def test_the_least_recently_used_entry_leaves_first() -> None:
     assert recent.get("a") == 1  # now the most recent
     recent.put("c", 3)
     assert (recent.get("a"), recent.get("b"), recent.get("c")) == (1, None, 3)
+
+
+def test_a_new_text_of_a_vetted_shape_is_not_parsed_again(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lookup = "SELECT ?p ?o WHERE {{ <https://w3id.org/scicoop/id/{}> ?p ?o }}"
+    first = graph.prepare(lookup.format("china"))
+    # The gate is not asked for the second text: its shape answers.
+    monkeypatch.setattr("api.deps.prepare", lambda *a, **k: pytest.fail("parsed again"))
+    second = graph.prepare(lookup.format("kenya"))
+    assert second.text == lookup.format("kenya")
+    assert (second.form, second.cost) == (first.form, first.cost)
+
+
+def test_a_refused_text_leaves_no_shape_behind(graph: Graph) -> None:
+    foreign = "SELECT * FROM <http://elsewhere.example/g> { ?s ?p ?o }"
+    with pytest.raises(QueryRefused):
+        graph.prepare(foreign)
+    assert graph.cached(foreign) is None
+    with pytest.raises(QueryRefused):
+        graph.prepare(foreign.replace("elsewhere", "further"))
