@@ -32,6 +32,10 @@ PREPARED_QUERIES = 1024
 CACHED_QUERY_CHARS = 8192
 #: How many descriptions, contexts and the like each graph version remembers.
 DERIVED_ITEMS = 2048
+#: How many query answers each graph version remembers, and the largest it keeps (so at most
+#: ANSWERS * ANSWER_BYTES = 32 MiB): a repeated query is answered without the store.
+ANSWERS = 512
+ANSWER_BYTES = 64 * 1024
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -97,6 +101,18 @@ class Graph:
     _derived: Recent[Hashable, tuple[object]] = field(
         default_factory=lambda: Recent(DERIVED_ITEMS), init=False, repr=False
     )
+    _answers: Recent[Hashable, bytes] = field(
+        default_factory=lambda: Recent(ANSWERS), init=False, repr=False
+    )
+
+    def answer(self, key: Hashable) -> bytes | None:
+        """The answer remembered under ``key`` (query, format, dataset), or None."""
+        return self._answers.get(key)
+
+    def remember_answer(self, key: Hashable, body: bytes) -> None:
+        """Keep a small answer: the data of a version never changes, so neither does it."""
+        if len(body) <= ANSWER_BYTES:
+            self._answers.put(key, body)
 
     def cached(self, query: str) -> PreparedQuery | None:
         """``query`` as vetted earlier, itself or its shape, or None: cheap enough to ask on

@@ -102,3 +102,19 @@ def test_a_client_query_gets_a_4xx_saying_what_to_change(
     assert answer.status_code == status
     assert says in json.loads(answer.text)["message"]
     assert client.get("/health").status_code == 200
+
+
+def test_a_repeated_query_is_answered_from_the_version_s_memory(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/scicoop/ontology#Academy> }"
+    first = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    with caplog.at_level("INFO", logger="api.access"):
+        again = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert (again.status_code, again.text) == (first.status_code, first.text)
+    assert "outcome=cached" in caplog.text
+    # Another format of the same query is another answer.
+    other = client.get(
+        "/sparql", params={"query": query}, headers={"Accept": "text/tab-separated-values"}
+    )
+    assert other.text != first.text
