@@ -24,6 +24,7 @@ from kg.query.runner import open_runner
 from kg.settings import Settings
 from kg.store import RemoteStore, build_store
 from kg.store.push import PushError, push
+from kg.store.remote import VERSION_PREFIX, VERSIONS_GRAPH
 from tests.listening import Listener
 
 pytestmark = pytest.mark.integration
@@ -94,8 +95,14 @@ def test_push_sends_every_graph_with_its_triples(oxigraph_url: str) -> None:
         headers={"Accept": "application/sparql-results+json"},
     ).json()["results"]["bindings"]
     remote = {row["g"]["value"]: int(row["n"]["value"]) for row in counts}
-    assert remote == {p.graph: p.triples for p in sent}
-    assert remote[GRAPH + "inferred"] > 1000
+    # each graph under the version's name, its manifest, and the record that publishes it
+    version = f"{VERSION_PREFIX}{local.version}"
+    assert remote == {
+        **{f"{version}:{p.graph}": p.triples for p in sent},
+        version: 2 * len(sent),
+        VERSIONS_GRAPH: 1,
+    }
+    assert remote[f"{version}:{GRAPH}inferred"] > 1000
 
 
 def test_push_to_a_server_that_is_not_there_names_it() -> None:
@@ -128,7 +135,7 @@ def test_the_deadline_stops_waiting_for_a_slow_remote_query(pushed: Settings) ->
 def test_an_unreachable_remote_store_is_a_query_failure_naming_it(pushed: Settings) -> None:
     store = build_store(pushed)
     gone = f"http://127.0.0.1:{free_port()}/query"
-    store.endpoint = gone
+    store.server.url = gone
     runner = open_runner(store, Limits.from_settings(pushed))
     query = prepare("ASK { ?s ?p ?o }", named_graphs=store.named_graphs)
     with pytest.raises(QueryFailed, match=f"the remote store at {gone} cannot be reached"):
