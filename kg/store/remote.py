@@ -60,6 +60,7 @@ __all__ = [
     "bind_values",
     "rename_graphs",
     "parse_answer",
+    "accept_for",
     "VERSIONS_GRAPH",
     "VERSION_PREFIX",
 ]
@@ -96,7 +97,12 @@ _IRI_TOKEN = re.compile(
     rf"(?P<skip>{_SKIP})|(?P<pname>(?<![\w?$:])(?P<prefix>[A-Za-z][\w.-]*)?:(?P<local>[\w-][\w.-]*))",
     re.VERBOSE | re.DOTALL,
 )
+_FORM_KEYWORD = re.compile(
+    rf"(?P<skip>{_SKIP})|(?P<form>\b(?:SELECT|ASK|CONSTRUCT|DESCRIBE)\b)(?![:\w-])",
+    re.VERBOSE | re.DOTALL | re.IGNORECASE,
+)
 _PREFIX_DECLARATION = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+_VIRTUOSO_BLANK = re.compile(rb'"nodeID://(\w+)"')
 #: What Virtuoso answers (500) for a query it stopped at its own deadline.
 _SERVER_TIMEOUT = re.compile(r"S1T00|S1TAT|SR171|timed out|estimated execution time", re.I)
 
@@ -248,6 +254,20 @@ def rename_graphs(query: str, rename: Mapping[str, str]) -> str:
     return _IRI_TOKEN.sub(replace, query)
 
 
+def accept_for(query: str) -> str:
+    """The media type to ask for: N-Triples for CONSTRUCT and DESCRIBE, else SPARQL JSON (some
+    servers, Virtuoso among them, answer a graph in a JSON of their own when JSON is accepted).
+
+    >>> accept_for("PREFIX select: <http://x/> CONSTRUCT WHERE { ?s ?p '(SELECT)' }")
+    'application/n-triples'
+    """
+    for token in _FORM_KEYWORD.finditer(query):
+        if token.group("form"):
+            graph = token.group("form").upper() in ("CONSTRUCT", "DESCRIBE")
+            return NTRIPLES if graph else JSON
+    return ACCEPT
+
+
 def parse_answer(body: bytes, media_type: str) -> QueryResult:
     """A protocol answer as pyoxigraph objects, by its media type."""
     if media_type.startswith(NTRIPLES) or media_type.startswith("text/plain"):
@@ -390,7 +410,10 @@ class RemoteStore:
         return rename_graphs(query, {g: self.prefix + g for g in self.named_graphs})
 
     def restore(self, body: bytes) -> bytes:
-        """An answer with this version's graphs under the names clients know."""
+        """An answer with this version's graphs under the names clients know (and Virtuoso's
+        blank nodes, ``"nodeID://b1"`` in JSON, as the blank node labels they are)."""
+        if self.server.virtuoso:
+            body = _VIRTUOSO_BLANK.sub(rb'"\1"', body)
         return body.replace(self.prefix.encode(), b"") if self.prefix else body
 
     def query(
@@ -421,7 +444,8 @@ class RemoteStore:
                 for variable, value in substitutions.items()
             }
         text = bind_values(sparql, substitutions)
-        response = post(self.server, self.form(text, dataset), timeout=self.timeout)
+        form = self.form(text, dataset)
+        response = post(self.server, form, accept=accept_for(text), timeout=self.timeout)
         check_answer(self.server, response, query=text)
         media_type = response.headers.get("content-type", "")
         return parse_answer(self.restore(response.content), media_type)
