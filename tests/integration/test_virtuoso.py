@@ -214,3 +214,24 @@ def test_an_authenticated_endpoint_serves_without_showing_its_password(
     assert ask.json()["boolean"] is True
     assert cut.status_code == 422 and "may be incomplete" in cut.text
     assert not any("dba:dba" in text or "dba@" in text for text in texts)
+
+
+def test_kg_serve_with_credentials_in_the_store_url(
+    virtuoso: Virtuoso, virtuoso_store: str, tmp_path: Path, start_kg_serve: Any
+) -> None:
+    """``kg serve --store sparql+http://user:password@…/sparql-auth``: every worker logs in (the
+    password reaches them, not its mask), and the log never shows it."""
+    store = f"sparql+http://dba:dba@{virtuoso.url[7:]}/sparql-auth"
+    with start_kg_serve(tmp_path, "serve", "--store", store, "--workers", "2") as server:
+        answers = [
+            httpx.get(
+                server.url + "/sparql",
+                params={"query": "ASK { ?s a <https://w3id.org/scicoop/ontology#Academy> }"},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=30,
+            )
+            for _ in range(6)
+        ]
+        log = server.log()
+    assert all(a.status_code == 200 and a.json()["boolean"] is True for a in answers)
+    assert "dba:dba" not in log and "dba@" not in log

@@ -166,3 +166,27 @@ def test_a_dump_past_the_row_cap_is_never_served_short(servers: dict[str, LiveSe
     else:
         assert cut.status_code != 200 or cut.text.count("\n") == whole.text.count("\n")
     assert "may be incomplete" in servers["virtuoso"].log()
+
+
+def test_the_gate_and_the_deadline_hold_over_virtuoso(servers: dict[str, LiveServer]) -> None:
+    """Refused before anything is sent, as over the embedded store; a query Virtuoso stops at
+    its own deadline (5 s, below ours) is a 503 with the deadline message."""
+    url = servers["virtuoso"].url + "/sparql"
+    for query, message in [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE"),
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "read-only"),
+    ]:
+        embedded, virtuoso = _both(servers, "/sparql", params={"query": query})
+        assert virtuoso.status_code == embedded.status_code
+        assert virtuoso.status_code in (400, 403) and message in virtuoso.text
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+    stopped = httpx.get(url, params={"query": slow}, timeout=120)
+    assert stopped.status_code == 503
+    assert "the query was stopped after 5 s, the deadline of this endpoint" in stopped.text
+
+
+def test_etags_and_304_over_virtuoso(servers: dict[str, LiveServer]) -> None:
+    url = servers["virtuoso"].url + "/doc/chinese-academy-of-sciences.ttl"
+    first = httpx.get(url, timeout=30)
+    again = httpx.get(url, headers={"If-None-Match": first.headers["etag"]}, timeout=30)
+    assert first.status_code == 200 and again.status_code == 304
