@@ -79,8 +79,9 @@ class Settings(BaseSettings):
     store_user: str | None = None
     store_password: SecretStr | None = None
     #: HTTP authentication: ``auto`` answers the server's challenge (digest for Virtuoso, basic
-    #: for Fuseki or GraphDB); ``basic`` sends the credentials with every request unasked.
-    store_auth: Literal["auto", "basic", "digest"] = "auto"
+    #: for Fuseki or GraphDB); ``basic`` sends the credentials with every request unasked;
+    #: ``bearer`` sends ``KG_STORE_PASSWORD`` as a bearer token (QLever's access token).
+    store_auth: Literal["auto", "basic", "digest", "bearer"] = "auto"
     #: Versions of the graph ``kg push`` keeps on the server: the one it publishes and the ones
     #: before it, so a server still reading the previous version keeps answering until reloaded.
     store_keep_versions: int = Field(default=2, ge=1, le=100)

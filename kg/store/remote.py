@@ -148,8 +148,21 @@ class ChallengeAuth(httpx.Auth):
         yield from self._chosen.auth_flow(request)
 
 
+class BearerAuth(httpx.Auth):
+    """``Authorization: Bearer TOKEN`` on every request (QLever's access token)."""
+
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+
 def auth_for(settings: Settings) -> httpx.Auth | None:
     """The authentication ``KG_STORE_USER``/``KG_STORE_PASSWORD``/``KG_STORE_AUTH`` ask for."""
+    if settings.store_auth == "bearer" and settings.store_password is not None:
+        return BearerAuth(settings.store_password.get_secret_value())
     credentials = settings.store_credentials
     if credentials is None:
         return None

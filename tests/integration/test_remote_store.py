@@ -162,3 +162,24 @@ def test_service_is_refused_before_anything_reaches_the_remote_store(
         assert ok.status_code == 200 and ok.json()["boolean"] is True
     time.sleep(0.3)
     assert listener.connections == []
+
+
+@pytest.mark.parametrize(
+    ("auth", "header"),
+    [
+        ("basic", b"Authorization: Basic ZGJhOnMzY3JldA=="),
+        ("bearer", b"Authorization: Bearer s3cret"),
+    ],
+)
+def test_credentials_go_with_the_request_as_asked(
+    auth: str, header: bytes, listener: Listener
+) -> None:
+    """``KG_STORE_AUTH=basic`` sends the user and password unasked (Fuseki, GraphDB);
+    ``bearer`` sends the password as a token (QLever's access token)."""
+    settings = Settings(
+        store=f"sparql+{listener.url}/sparql", store_user="dba", store_password="s3cret",
+        store_auth=auth, query_timeout=0.5,
+    )  # fmt: skip
+    with pytest.raises(OSError):  # the listener answers nothing
+        build_store(settings)
+    assert any(header in connection for connection in listener.connections)
