@@ -15,7 +15,9 @@ version's manifest (its graphs and their sizes) into the graph ``urn:scicoop:ver
 then publishes it with one triple in the graph ``urn:scicoop:versions``. A store opened here reads
 the latest published version and keeps to it: its queries name that version's graphs, IRIs of
 graphs in a query are rewritten to them, and the prefix is taken off the answers, so clients see
-the graph names the embedded store gives. A server that ``kg push`` never versioned (no
+the graph names the embedded store gives. (Graph IRIs are rewritten wherever they stand in a
+query, so ``VALUES ?g { <…> }`` works too: the project's graph IRIs name graphs only, never
+things described in the data.) A server that ``kg push`` never versioned (no
 ``urn:scicoop:versions`` graph) is read as it is.
 
 **Limits.** Virtuoso cuts answers at ``ResultSetMaxRows`` rows without failing (it says so only in
