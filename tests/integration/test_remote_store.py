@@ -183,3 +183,37 @@ def test_credentials_go_with_the_request_as_asked(
     with pytest.raises(OSError):  # the listener answers nothing
         build_store(settings)
     assert any(header in connection for connection in listener.connections)
+
+
+def test_push_keeps_the_last_versions_and_deletes_older_ones(tmp_path: Path) -> None:
+    """Three versions pushed with KG_STORE_KEEP_VERSIONS=2: the first is gone (manifest and
+    graphs), the last two remain, and the store reads the last."""
+    from conftest import CASES
+
+    process, url = start_oxigraph()
+    try:
+        mine = tmp_path / "mine.ttl"
+        mine.write_text(
+            "<https://w3id.org/scicoop/id/lab> a <https://w3id.org/scicoop/ontology#Academy> .\n",
+            encoding="utf-8",
+        )
+        store = f"sparql+{url}/query"
+        versions = []
+        for data in (None, (CASES / "data",), (mine,)):
+            settings = Settings(store=store, data_paths=data)
+            push(settings)
+            versions.append(build_store(settings, on_disk=False).prefix)
+        graphs = httpx.post(
+            f"{url}/query",
+            data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "application/sparql-results+json"},
+        ).json()["results"]["bindings"]
+        names = {row["g"]["value"] for row in graphs}
+        assert len(set(versions)) == 3
+        assert not any(name.startswith(versions[0]) for name in names)
+        assert versions[0].rstrip(":") not in names  # the manifest, deleted first
+        assert all(any(name.startswith(v) for name in names) for v in versions[1:])
+        assert build_store(Settings(store=store)).prefix == versions[2]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
