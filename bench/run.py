@@ -259,8 +259,11 @@ def serve_and_measure(
 
 
 def our_env(data: Path, **settings: str) -> dict[str, str]:
+    """Our server's environment: ``data`` served, unless the store is remote (loaded already)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    env.update(KG_DATA_PATHS=str(data), KG_QUERY_WORKERS="2", **settings)
+    if not settings.get("KG_STORE", "").startswith("sparql+"):
+        env["KG_DATA_PATHS"] = str(data)
+    env.update(KG_QUERY_WORKERS="2", **settings)
     return env
 
 

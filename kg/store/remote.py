@@ -48,6 +48,7 @@ import pyoxigraph
 from rdflib import Dataset
 from rdflib.plugins.sparql.parser import parseQuery
 
+from kg.errors import SettingsError
 from kg.queries import load_query
 from kg.settings import Settings
 from kg.store.base import PARSER_LOCK, QueryResult, RunnerKind
@@ -527,11 +528,18 @@ def open_remote(
     ``kg push`` did not version, its named graphs) and its limits.
 
     Raises ConnectionError when it cannot be reached, PermissionError when it refuses the
-    credentials, OSError when its latest version is incomplete, ValueError when given a
-    ``dataset`` (data reaches a remote store through ``kg push``).
+    credentials, OSError when its latest version is incomplete, SettingsError when given files to
+    serve and ValueError when given a ``dataset`` (data reaches a remote store through
+    ``kg push``).
     """
     if dataset is not None:
         raise ValueError("a remote store cannot be loaded from here; use kg push")
+    if settings.data_paths:
+        raise SettingsError(
+            "KG_DATA_PATHS (kg serve --data) names files to serve, but a remote store serves "
+            "what kg push loaded into it: push them (kg push --data ...), or serve them without "
+            "KG_STORE=sparql+..."
+        )
     endpoint = settings.remote_endpoint
     assert endpoint is not None
     timeout = settings.query_timeout

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kg.errors import SettingsError
 from kg.query.errors import QueryFailed, QueryTimeout
 from kg.query.formats import by_name
 from kg.query.gate import prepare
@@ -200,9 +201,8 @@ def test_push_keeps_the_last_versions_and_deletes_older_ones(tmp_path: Path) -> 
         store = f"sparql+{url}/query"
         versions = []
         for data in (None, (CASES / "data",), (mine,)):
-            settings = Settings(store=store, data_paths=data)
-            push(settings)
-            versions.append(build_store(settings, on_disk=False).prefix)
+            push(Settings(store=store, data_paths=data))
+            versions.append(build_store(Settings(store=store)).prefix)
         graphs = httpx.post(
             f"{url}/query",
             data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
@@ -214,6 +214,9 @@ def test_push_keeps_the_last_versions_and_deletes_older_ones(tmp_path: Path) -> 
         assert versions[0].rstrip(":") not in names  # the manifest, deleted first
         assert all(any(name.startswith(v) for name in names) for v in versions[1:])
         assert build_store(Settings(store=store)).prefix == versions[2]
+        # files to serve make no sense to a remote store: it says so, naming the setting
+        with pytest.raises(SettingsError, match=r"^KG_DATA_PATHS .* \(kg push --data"):
+            build_store(Settings(store=store, data_paths=(mine,)))
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -1,7 +1,7 @@
-"""The same service over Virtuoso as over the embedded store: two real servers, one with
-``KG_STORE`` pointing at a Virtuoso that ``kg push`` loaded, asked the same things a user asks
-(the example queries, dereferencing, the typed routes, pages, ``POST /validate``), must answer
-alike."""
+"""The same service over Virtuoso as over the embedded store: ``kg serve`` and ``kg serve --store
+sparql+http://…/sparql`` over a Virtuoso that ``kg push`` loaded, asked the same things a user
+asks (the example queries, dereferencing, the typed routes, pages, ``POST /validate``), must
+answer alike."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, live_server, repository_settings
+from conftest import LiveServer, kg_serve
 from test_backends import VIRTUOSO_DIFFERS
 
 from kg.settings import PROJECT_ROOT
@@ -31,11 +31,11 @@ BLANK = re.compile(r"_:[A-Za-z0-9]+")
 def servers(
     virtuoso_store: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, LiveServer]]:
-    """The embedded store and Virtuoso, each behind a real server over the repository's graph."""
+    """The repository's graph served by ``kg serve`` from the embedded store and from Virtuoso."""
     folder = tmp_path_factory.mktemp("parity")
     with (
-        live_server(folder, **repository_settings()) as embedded,
-        live_server(folder, KG_STORE=virtuoso_store, **repository_settings()) as virtuoso,
+        kg_serve(folder, "serve") as embedded,
+        kg_serve(folder, "serve", "--store", virtuoso_store) as virtuoso,
     ):
         yield {"embedded": embedded, "virtuoso": virtuoso}
 
