@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup serve test lint browser clean
+.PHONY: setup serve test lint browser virtuoso clean
 
 setup: $(VENV)/.installed
 
@@ -31,7 +31,13 @@ lint: setup
 	$(BIN)/mypy kg api
 	$(BIN)/zizmor --offline --persona=auditor .github/workflows
 
-test: setup browser
+# The remote-store tests start Debian's Virtuoso (virtuoso-t); install it when the machine lacks it.
+virtuoso:
+	@test -x /usr/bin/virtuoso-t || \
+	  { $(SUDO) apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; }
+
+test: setup browser virtuoso
 	$(BIN)/kg validate
 	$(BIN)/pytest
 

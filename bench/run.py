@@ -1,6 +1,12 @@
-"""Measure our endpoint (each backend), ``oxigraph serve`` and rdflib-endpoint side by side.
+"""Measure our endpoint (each backend), ``oxigraph serve``, Virtuoso and rdflib-endpoint side by
+side.
 
     python bench/run.py --triples 10000 100000 --output bench/results.md
+    python bench/run.py --triples 1000000 10000000 --systems oxigraph virtuoso
+
+Virtuoso (Debian's ``virtuoso-t``, started with its own database in the work folder) is loaded by
+``kg push`` (its "load" is the push: parsing, inference and sending), then measured directly and
+behind our endpoint (``KG_STORE=sparql+http://…/sparql``).
 
 For each size: generate the data (bench/generate.py), build the dataset our server serves
 (ontology + data + inferred graph) and dump it as N-Quads, so every system answers from the same
@@ -253,8 +259,11 @@ def serve_and_measure(
 
 
 def our_env(data: Path, **settings: str) -> dict[str, str]:
+    """Our server's environment: ``data`` served, unless the store is remote (loaded already)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    env.update(KG_DATA_PATHS=str(data), KG_QUERY_WORKERS="2", **settings)
+    if not settings.get("KG_STORE", "").startswith("sparql+"):
+        env["KG_DATA_PATHS"] = str(data)
+    env.update(KG_QUERY_WORKERS="2", **settings)
     return env
 
 
@@ -289,6 +298,46 @@ def dump_dataset(data: Path, output: Path) -> int:
     store = open_oxigraph(Settings(data_paths=(data,)), on_disk=False)
     output.write_bytes(store.store.dump(format=pyoxigraph.RdfFormat.N_QUADS))
     return len(store.store)
+
+
+def run_virtuoso(
+    triples: int, data: Path, args: argparse.Namespace, work: Path, results: dict[str, Result]
+) -> None:
+    """``kg push`` into a fresh Virtuoso, then Virtuoso's own endpoint and ours in front of it."""
+    sys.path.insert(0, str(ROOT / "tests" / "integration"))
+    from conftest import virtuoso_server  # the tests' launcher: one Virtuoso config, not two
+
+    from kg.settings import Settings
+    from kg.store.push import push
+
+    cap = int(args.cap)
+    with virtuoso_server(
+        work / f"virtuoso-{triples}", row_cap=10_000_000, timeout_s=cap,
+        buffers=args.virtuoso_buffers,
+    ) as virtuoso:  # fmt: skip
+        store = f"sparql+{virtuoso.sparql}"
+        results["virtuoso"] = result = Result()
+        memory = PeakMemory(virtuoso.process.pid)
+        started = time.perf_counter()
+        push(
+            Settings(store=store, store_user="dba", store_password="dba", data_paths=(data,)),
+            timeout=args.load_limit,
+        )
+        result.load_seconds = time.perf_counter() - started
+        time.sleep(SETTLE_SECONDS)
+        measure_queries(virtuoso.sparql, result, repeats=args.repeats, cap=args.cap)
+        result.throughput = measure_throughput(virtuoso.sparql, cap=args.cap)
+        result.peak_mb = memory.stop()
+        ours = free_port()
+        results["ours: virtuoso"] = Result()
+        serve_and_measure(
+            kg_serve(ours, args.workers),
+            f"http://127.0.0.1:{ours}/sparql",
+            env=our_env(data, KG_STORE=store, KG_QUERY_TIMEOUT=str(args.cap)),
+            log=work / "ours-virtuoso.log",
+            args=args,
+            result=results["ours: virtuoso"],
+        )
 
 
 def run_size(triples: int, args: argparse.Namespace, work: Path) -> tuple[int, dict[str, Result]]:
@@ -377,6 +426,9 @@ def run_size(triples: int, args: argparse.Namespace, work: Path) -> tuple[int, d
             args=args,
             result=results["ours: memory"],
         )
+
+    if "virtuoso" in args.systems:
+        run_virtuoso(triples, data, args, work, results)
 
     if "rdflib-endpoint" in args.systems:
         port = free_port()
@@ -477,6 +529,13 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=60.0, help="seconds per query at most")
     parser.add_argument("--load-limit", dest="load_limit", type=float, default=600.0)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of our server")
+    parser.add_argument(
+        "--virtuoso-buffers",
+        dest="virtuoso_buffers",
+        type=int,
+        default=340_000,
+        help="Virtuoso's NumberOfBuffers (8 KB pages: 340000 is about 2.7 GB)",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import uvicorn
+from pydantic import SecretStr
 from uvicorn.supervisors import Multiprocess
 
 from kg.settings import Settings
@@ -94,6 +95,8 @@ def _export(settings: Settings) -> None:
     for key, value in settings.model_dump(exclude_none=True).items():
         if isinstance(value, tuple | list):
             value = os.pathsep.join(str(item) for item in value)
+        elif isinstance(value, SecretStr):  # the workers need the password, not its mask
+            value = value.get_secret_value()
         os.environ[f"KG_{key.upper()}"] = str(value)
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from kg.namespaces import BASE
 
-__all__ = ["Settings", "PROJECT_ROOT", "STORE_CHOICES", "find_project"]
+__all__ = ["Settings", "PROJECT_ROOT", "STORE_CHOICES", "find_project", "without_userinfo"]
 
 #: The checkout this package was installed from: the project when none is found from the
 #: working directory (``kg serve --data`` run elsewhere still has the ontology).
@@ -30,6 +31,18 @@ def find_project(start: Path) -> Path | None:
         if all((folder / marker).is_dir() for marker in PROJECT_MARKERS):
             return folder
     return None
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` without the ``user:password@`` part, for anything shown or logged.
+
+    >>> without_userinfo("sparql+http://dba:s3cret@127.0.0.1:8890/sparql")
+    'sparql+http://127.0.0.1:8890/sparql'
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 #: What ``KG_STORE`` may say, for messages and ``--help``.
@@ -59,6 +72,22 @@ class Settings(BaseSettings):
     #: The Graph Store Protocol endpoint ``kg push`` writes to; by default the remote store's
     #: query URL with its last path segment replaced by ``store`` (Oxigraph server's layout).
     graph_store_url: str | None = None
+    # --- A remote store's credentials and limits (KG_STORE=sparql+http…) -------------------------
+    #: Who ``kg push`` and the service are to the remote store; the user info of ``KG_STORE`` or
+    #: ``KG_GRAPH_STORE_URL`` (``http://user:password@host/…``) is moved here, so no URL kept in
+    #: the settings holds a password. The password is a ``SecretStr``: never shown, never logged.
+    store_user: str | None = None
+    store_password: SecretStr | None = None
+    #: HTTP authentication: ``auto`` answers the server's challenge (digest for Virtuoso, basic
+    #: for Fuseki or GraphDB); ``basic`` sends the credentials with every request unasked;
+    #: ``bearer`` sends ``KG_STORE_PASSWORD`` as a bearer token (QLever's access token).
+    store_auth: Literal["auto", "basic", "digest", "bearer"] = "auto"
+    #: Versions of the graph ``kg push`` keeps on the server: the one it publishes and the ones
+    #: before it, so a server still reading the previous version keeps answering until reloaded.
+    store_keep_versions: int = Field(default=2, ge=1, le=100)
+    #: Triples per request when ``kg push`` sends a graph (the first PUT, the rest POSTed).
+    store_push_batch: int = Field(default=250_000, ge=1000)
+    # ---------------------------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
@@ -116,6 +145,26 @@ class Settings(BaseSettings):
             data.setdefault(f"{folder}_dir", root / folder)
         return data
 
+    @model_validator(mode="before")
+    @classmethod
+    def _credentials_out_of_urls(cls, data: object) -> object:
+        """``user:password@`` in ``KG_STORE`` or ``KG_GRAPH_STORE_URL`` becomes ``store_user`` and
+        ``store_password`` (unless set on their own), and leaves the URL."""
+        if not isinstance(data, dict):
+            return data
+        for key in ("store", "graph_store_url"):
+            url = data.get(key)
+            if not isinstance(url, str) or "@" not in urlsplit(url).netloc:
+                continue
+            userinfo = urlsplit(url).netloc.rsplit("@", 1)[0]
+            user, _, password = userinfo.partition(":")
+            data[key] = without_userinfo(url)
+            if user and not data.get("store_user"):
+                data["store_user"] = unquote(user)
+            if password and not data.get("store_password"):
+                data["store_password"] = unquote(password)
+        return data
+
     @model_validator(mode="after")
     def _heavy_lane_fits(self) -> Settings:
         if self.heavy_queries is not None and self.heavy_queries > self.query_workers:
@@ -164,6 +213,14 @@ class Settings(BaseSettings):
     def remote_endpoint(self) -> str | None:
         """The remote store's query URL (``KG_STORE`` without ``sparql+``), if it is remote."""
         return self.store.removeprefix("sparql+") if self.store_kind == "remote" else None
+
+    @property
+    def store_credentials(self) -> tuple[str, str] | None:
+        """(user, password) for the remote store, if a user is given."""
+        if self.store_user is None:
+            return None
+        password = self.store_password.get_secret_value() if self.store_password else ""
+        return self.store_user, password
 
     @property
     def metrics_dir(self) -> Path | None:

@@ -1,24 +1,51 @@
-"""``kg push``: load the graph into a remote store over the SPARQL 1.1 Graph Store HTTP Protocol.
+"""``kg push``: load the graph into a remote store over the SPARQL 1.1 Graph Store HTTP Protocol,
+as a new version that readers switch to at once.
 
-The files are parsed and inferred here exactly as the embedded store does it, then every named
-graph (one per file, and the inferred graph) is sent with ``PUT ?graph=IRI`` as N-Triples, which
-replaces that graph on the server and leaves its other graphs alone. Oxigraph server's Graph
-Store endpoint is ``/store``; Fuseki's is ``/{dataset}/data``.
+The files are parsed and inferred here exactly as the embedded store does it; the version is the
+one the embedded store gives them (a hash of the files). Nothing being read is ever rewritten:
+
+1. every named graph ``G`` (one per file, and the inferred graph) is sent under
+   ``urn:scicoop:version:V:G`` (the first batch with ``PUT ?graph=``, the rest ``POST``ed);
+2. the version's manifest (each graph and its size) is ``PUT`` into ``urn:scicoop:version:V``;
+3. one triple ``<urn:scicoop:version:V> <urn:scicoop:publishedAt> "time"`` is ``POST``ed into
+   ``urn:scicoop:versions``: from then on a store opening (``kg serve``, a reload) reads V;
+4. versions older than the last ``KG_STORE_KEEP_VERSIONS`` are deleted, manifest first.
+
+A reader that opened the previous version keeps it, whole, until it reloads (SIGHUP); pushing the
+same data again sends nothing. The Graph Store endpoint is Oxigraph server's ``/store`` beside
+its query URL, Virtuoso's ``/sparql-graph-crud-auth`` (``/sparql-graph-crud`` without
+credentials), or ``KG_GRAPH_STORE_URL``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pyoxigraph
 
 from kg.errors import KGError, UnusableInputError
-from kg.settings import Settings
+from kg.settings import Settings, without_userinfo
+from kg.store.remote import (
+    HOLDS,
+    PUBLISHED,
+    TRIPLES,
+    VERSION_PREFIX,
+    VERSIONS_GRAPH,
+    RemoteServer,
+    _rows,
+    auth_for,
+    manifest,
+    probe,
+)
 
 __all__ = ["PushError", "Pushed", "graph_store_url", "push"]
+
+#: The status a graph is reported with when the server already holds it in a published version.
+UNCHANGED = 304
 
 
 class PushError(KGError):
@@ -27,18 +54,22 @@ class PushError(KGError):
 
 @dataclass(frozen=True)
 class Pushed:
-    """One graph sent: its IRI, its size, and the server's status code."""
+    """One graph sent: its IRI, its size, and the server's status code (304: already there)."""
 
     graph: str
     triples: int
     status: int
 
 
-def graph_store_url(settings: Settings) -> str:
-    """Where to PUT: ``KG_GRAPH_STORE_URL``, else the remote query URL's last segment -> ``store``.
+def graph_store_url(settings: Settings, *, engine: str = "") -> str:
+    """Where to send graphs: ``KG_GRAPH_STORE_URL``, else beside the remote query URL: Virtuoso's
+    ``sparql-graph-crud-auth`` (``sparql-graph-crud`` without credentials), else ``store``.
 
     >>> graph_store_url(Settings(store="sparql+http://localhost:7878/query"))
     'http://localhost:7878/store'
+    >>> graph_store_url(Settings(store="sparql+http://dba:dba@localhost:8890/sparql"),
+    ...                 engine="Virtuoso/07.20.3229")
+    'http://localhost:8890/sparql-graph-crud-auth'
 
     Raises UnusableInputError when neither names a server.
     """
@@ -50,9 +81,73 @@ def graph_store_url(settings: Settings) -> str:
             "kg push needs a server: set KG_GRAPH_STORE_URL (--to URL), or KG_STORE to "
             "sparql+http://host:port/query (then its /store is used)"
         )
+    segment = "store"
+    if engine.startswith("Virtuoso"):
+        segment = "sparql-graph-crud-auth" if settings.store_credentials else "sparql-graph-crud"
     parts = urlsplit(endpoint)
-    path = parts.path.rsplit("/", 1)[0] + "/store"
+    path = parts.path.rsplit("/", 1)[0] + "/" + segment
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+class _GraphStore:
+    """The Graph Store endpoint at ``url``: PUT, POST and DELETE of graphs, failures named."""
+
+    def __init__(self, url: str, client: httpx.Client, engine: str) -> None:
+        self.url = url
+        self.client = client
+        self.engine = engine
+
+    def send(self, method: str, graph: str, shown: str, body: bytes | None = None) -> int:
+        headers = {"Content-Type": "application/n-triples"} if body is not None else {}
+        try:
+            response = self.client.request(
+                method, self.url, params={"graph": graph}, content=body, headers=headers
+            )
+        except httpx.TransportError as error:
+            raise PushError(f"{self.url}: cannot send graph {shown}: {error}") from None
+        if method == "DELETE" and response.status_code == 404:
+            return 404
+        if not 200 <= response.status_code < 300:
+            hint = ""
+            if response.status_code in (401, 403):
+                hint = (
+                    "; the server takes updates only from a user it knows: set KG_STORE_USER "
+                    "and KG_STORE_PASSWORD"
+                )
+                if self.engine.startswith("Virtuoso"):
+                    hint += " (a Virtuoso user with the SPARQL_UPDATE role)"
+            raise PushError(
+                f"{self.url}: graph {shown} refused with {response.status_code}: "
+                f"{response.text[:300].strip()}{hint}"
+            )
+        return response.status_code
+
+
+def _batches(body: bytes, size: int) -> list[bytes]:
+    lines = body.splitlines(keepends=True)
+    return [b"".join(lines[i : i + size]) for i in range(0, len(lines), size)] or [b""]
+
+
+def _manifest_body(version: str, sizes: dict[str, int]) -> bytes:
+    subject = pyoxigraph.NamedNode(VERSION_PREFIX + version)
+    triples = []
+    for graph, triples_in_graph in sizes.items():
+        node = pyoxigraph.NamedNode(graph)
+        triples.append(pyoxigraph.Triple(subject, pyoxigraph.NamedNode(HOLDS), node))
+        count = pyoxigraph.Literal(str(triples_in_graph), datatype=_INTEGER)
+        triples.append(pyoxigraph.Triple(node, pyoxigraph.NamedNode(TRIPLES), count))
+    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
+
+
+_INTEGER = pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def _published(server: RemoteServer | None, timeout: float) -> list[str]:
+    """Versions published on ``server``, latest first (none without a query endpoint)."""
+    if server is None:
+        return []
+    rows = sorted(_rows(server, "published_versions", timeout), key=lambda r: r["at"], reverse=True)
+    return list(dict.fromkeys(r["version"].removeprefix(VERSION_PREFIX) for r in rows))
 
 
 def push(
@@ -62,41 +157,85 @@ def push(
     timeout: float = 600.0,
     on_graph: Callable[[Pushed], None] | None = None,
 ) -> list[Pushed]:
-    """Send the graph of ``serving_paths(settings)``, with the inferred graph, to ``url``.
+    """Send the graph of ``serving_paths(settings)``, with the inferred graph, as a new version.
 
     ``on_graph`` is called after each graph (for progress). Raises RdfSyntaxError for a file that
-    does not parse, PushError for a graph the server does not accept (status 2xx).
+    does not parse, PushError for a graph the server does not accept (status 2xx) or a server
+    that cannot be reached.
     """
     from kg.store.oxigraph import open_oxigraph
 
-    target = url or graph_store_url(settings)
+    if url is not None and "@" in urlsplit(url).netloc:
+        settings = settings.model_copy(update={"graph_store_url": url})
+        settings = Settings.model_validate(settings.model_dump())
+        url = None
+    auth = auth_for(settings)
+    server = None
+    if settings.remote_endpoint is not None:
+        try:
+            server = probe(settings.remote_endpoint, auth, timeout=timeout)
+        except OSError as error:
+            raise PushError(f"kg push: {error}") from None
+    target = (
+        without_userinfo(url)
+        if url
+        else graph_store_url(settings, engine=server.engine if server else "")
+    )
     local = open_oxigraph(settings, on_disk=False)
-    done: list[Pushed] = []
     try:
-        with httpx.Client(timeout=timeout) as client:
-            for graph in local.named_graphs:
-                body = local.store.dump(
-                    format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(graph)
-                )
-                assert body is not None  # dump returns bytes when given no output
-                try:
-                    response = client.put(
-                        target,
-                        params={"graph": graph},
-                        content=body,
-                        headers={"Content-Type": "application/n-triples"},
-                    )
-                except httpx.TransportError as error:
-                    raise PushError(f"{target}: cannot send graph {graph}: {error}") from None
-                if not 200 <= response.status_code < 300:
-                    raise PushError(
-                        f"{target}: graph {graph} refused with {response.status_code}: "
-                        f"{response.text[:300].strip()}"
-                    )
-                pushed = Pushed(graph, body.count(b"\n"), response.status_code)
-                done.append(pushed)
-                if on_graph is not None:
-                    on_graph(pushed)
+        graphs = {}
+        for graph in local.named_graphs:
+            dumped = local.store.dump(
+                format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(graph)
+            )
+            assert dumped is not None  # dump returns bytes when given no output
+            graphs[graph] = dumped
+        version = local.version  # the files' hash, as the embedded store has it
     finally:
         local.close()
+    sizes = {graph: body.count(b"\n") for graph, body in graphs.items()}
+    published = _published(server, timeout)
+    already = server is not None and manifest(server, version, timeout) == sizes
+    done: list[Pushed] = []
+    with httpx.Client(timeout=timeout, auth=auth) as client:
+        store = _GraphStore(target, client, server.engine if server else "")
+        for graph, body in graphs.items():
+            status = UNCHANGED
+            if not already:
+                stored = VERSION_PREFIX + version + ":" + graph
+                batches = _batches(body, settings.store_push_batch)
+                status = store.send("PUT", stored, graph, batches[0])
+                for batch in batches[1:]:
+                    store.send("POST", stored, graph, batch)
+            pushed = Pushed(graph, sizes[graph], status)
+            done.append(pushed)
+            if on_graph is not None:
+                on_graph(pushed)
+        if not already:
+            manifest_graph = VERSION_PREFIX + version
+            store.send("PUT", manifest_graph, manifest_graph, _manifest_body(version, sizes))
+        if not published or published[0] != version:
+            at = datetime.now(UTC).isoformat(timespec="microseconds")
+            record = pyoxigraph.Triple(
+                pyoxigraph.NamedNode(VERSION_PREFIX + version),
+                pyoxigraph.NamedNode(PUBLISHED),
+                pyoxigraph.Literal(at),
+            )
+            body = pyoxigraph.serialize([record], format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
+            store.send("POST", VERSIONS_GRAPH, VERSIONS_GRAPH, body)
+        if server is not None:
+            kept = [version, *(v for v in published if v != version)]
+            for old in kept[settings.store_keep_versions :]:
+                _drop(store, server, old, timeout)
     return done
+
+
+def _drop(store: _GraphStore, server: RemoteServer, version: str, timeout: float) -> None:
+    """Delete ``version``: its manifest first (so it is never taken for whole), then its graphs."""
+    graphs = manifest(server, version, timeout)
+    if not graphs:
+        return  # deleted before
+    manifest_graph = VERSION_PREFIX + version
+    store.send("DELETE", manifest_graph, manifest_graph)
+    for graph in graphs:
+        store.send("DELETE", VERSION_PREFIX + version + ":" + graph, graph)

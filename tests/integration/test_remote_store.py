@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kg.errors import SettingsError
 from kg.query.errors import QueryFailed, QueryTimeout
 from kg.query.formats import by_name
 from kg.query.gate import prepare
@@ -24,6 +25,7 @@ from kg.query.runner import open_runner
 from kg.settings import Settings
 from kg.store import RemoteStore, build_store
 from kg.store.push import PushError, push
+from kg.store.remote import VERSION_PREFIX, VERSIONS_GRAPH
 from tests.listening import Listener
 
 pytestmark = pytest.mark.integration
@@ -94,8 +96,14 @@ def test_push_sends_every_graph_with_its_triples(oxigraph_url: str) -> None:
         headers={"Accept": "application/sparql-results+json"},
     ).json()["results"]["bindings"]
     remote = {row["g"]["value"]: int(row["n"]["value"]) for row in counts}
-    assert remote == {p.graph: p.triples for p in sent}
-    assert remote[GRAPH + "inferred"] > 1000
+    # each graph under the version's name, its manifest, and the record that publishes it
+    version = f"{VERSION_PREFIX}{local.version}"
+    assert remote == {
+        **{f"{version}:{p.graph}": p.triples for p in sent},
+        version: 2 * len(sent),
+        VERSIONS_GRAPH: 1,
+    }
+    assert remote[f"{version}:{GRAPH}inferred"] > 1000
 
 
 def test_push_to_a_server_that_is_not_there_names_it() -> None:
@@ -126,7 +134,7 @@ def test_the_deadline_stops_waiting_for_a_slow_remote_query(pushed: Settings) ->
 def test_an_unreachable_remote_store_is_a_query_failure_naming_it(pushed: Settings) -> None:
     store = build_store(pushed)
     gone = f"http://127.0.0.1:{free_port()}/query"
-    store.endpoint = gone
+    store.server.url = gone
     runner = open_runner(store, Limits.from_settings(pushed))
     query = prepare("ASK { ?s ?p ?o }", named_graphs=store.named_graphs)
     with pytest.raises(QueryFailed, match=f"the remote store at {gone} cannot be reached"):
@@ -153,3 +161,60 @@ def test_service_is_refused_before_anything_reaches_the_remote_store(
         assert ok.status_code == 200 and ok.json()["boolean"] is True
     time.sleep(0.3)
     assert listener.connections == []
+
+
+@pytest.mark.parametrize(
+    ("auth", "header"),
+    [
+        ("basic", b"Authorization: Basic ZGJhOnMzY3JldA=="),
+        ("bearer", b"Authorization: Bearer s3cret"),
+    ],
+)
+def test_credentials_go_with_the_request_as_asked(
+    auth: str, header: bytes, listener: Listener
+) -> None:
+    """``KG_STORE_AUTH=basic`` sends the user and password unasked (Fuseki, GraphDB);
+    ``bearer`` sends the password as a token (QLever's access token)."""
+    settings = Settings(
+        store=f"sparql+{listener.url}/sparql", store_user="dba", store_password="s3cret",
+        store_auth=auth, query_timeout=0.5,
+    )  # fmt: skip
+    with pytest.raises(OSError):  # the listener answers nothing
+        build_store(settings)
+    assert any(header in connection for connection in listener.connections)
+
+
+def test_push_keeps_the_last_versions_and_deletes_older_ones(tmp_path: Path) -> None:
+    """Three versions pushed with KG_STORE_KEEP_VERSIONS=2: the first is gone (manifest and
+    graphs), the last two remain, and the store reads the last."""
+    from conftest import CASES
+
+    process, url = start_oxigraph()
+    try:
+        mine = tmp_path / "mine.ttl"
+        mine.write_text(
+            "<https://w3id.org/scicoop/id/lab> a <https://w3id.org/scicoop/ontology#Academy> .\n",
+            encoding="utf-8",
+        )
+        store = f"sparql+{url}/query"
+        versions = []
+        for data in (None, (CASES / "data",), (mine,)):
+            push(Settings(store=store, data_paths=data))
+            versions.append(build_store(Settings(store=store)).prefix)
+        graphs = httpx.post(
+            f"{url}/query",
+            data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "application/sparql-results+json"},
+        ).json()["results"]["bindings"]
+        names = {row["g"]["value"] for row in graphs}
+        assert len(set(versions)) == 3
+        assert not any(name.startswith(versions[0]) for name in names)
+        assert versions[0].rstrip(":") not in names  # the manifest, deleted first
+        assert all(any(name.startswith(v) for name in names) for v in versions[1:])
+        assert build_store(Settings(store=store)).prefix == versions[2]
+        # files to serve make no sense to a remote store: it says so, naming the setting
+        with pytest.raises(SettingsError, match=r"^KG_DATA_PATHS .* \(kg push --data"):
+            build_store(Settings(store=store, data_paths=(mine,)))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
