@@ -55,7 +55,12 @@ class Actor(Ref):
         description="Local names of its sc: classes, inferred superclasses included.",
         examples=[["Academy", "Actor", "Organisation", "ResearchInstitution"]],
     )
-    country: Ref | None = Field(None, description="The country or region it belongs to.")
+    country: Ref | None = Field(
+        None, description="The country or region it belongs to (the first by IRI when several)."
+    )
+    countries: list[Ref] = Field(
+        default_factory=list, description="Every country or region it belongs to."
+    )
 
 
 class ActorDetail(Actor):

@@ -69,11 +69,21 @@ def _local(term: Term | None, settings: Settings) -> str | None:
 
 
 def _fold(rows: list[Row], key: str) -> dict[str, list[Row]]:
-    """Rows grouped by the item in column ``key``, in the query's order."""
+    """Rows grouped by the item in column ``key``, ordered by label then IRI.
+
+    Ordered here, not by the query's ORDER BY alone: engines order language-tagged and
+    non-ASCII strings differently (SPARQL leaves it open), and a page must be the same page
+    whatever the store.
+    """
     grouped: dict[str, list[Row]] = {}
     for row in rows:
         grouped.setdefault(row[key].value, []).append(row)
-    return grouped
+
+    def order(item: tuple[str, list[Row]]) -> tuple[str, str]:
+        label = next((row["label"].value for row in item[1] if "label" in row), "")
+        return (label.casefold(), item[0])
+
+    return dict(sorted(grouped.items(), key=order))
 
 
 def _refs(rows: list[Row], iri: str, label: str) -> list[Ref]:
@@ -117,8 +127,9 @@ def _actor(rows: list[Row], settings: Settings) -> Actor:
     ref = _ref(rows[0]["actor"], _first(rows, "label"))
     assert ref is not None
     kinds = sorted({_local(row.get("type"), settings) or "" for row in rows} - {""})
-    country = _ref(_first(rows, "actorCountry"), _first(rows, "countryLabel"))
-    return Actor(iri=ref.iri, label=ref.label, kinds=kinds, country=country)
+    countries = sorted(_refs(rows, "actorCountry", "countryLabel"), key=lambda c: c.iri)
+    first = countries[0] if countries else None
+    return Actor(iri=ref.iri, label=ref.label, kinds=kinds, country=first, countries=countries)
 
 
 @router.get("/actors", response_model=Page[Actor], summary="Actors, by kind and country")

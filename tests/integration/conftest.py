@@ -243,7 +243,7 @@ def chrome() -> Iterator[object]:
 #: Debian's virtuoso-opensource; CI installs it (.ci/run). Missing, the tests FAIL: none is skipped.
 VIRTUOSO = Path("/usr/bin/virtuoso-t")
 #: Small enough that the tests can exceed it, large enough for every page the service serves.
-VIRTUOSO_ROW_CAP = 1000
+VIRTUOSO_ROW_CAP = 5000
 #: Virtuoso's own deadline, below the service's: the tests see which one stops a query.
 VIRTUOSO_TIMEOUT_S = 5
 VIRTUOSO_PASSWORD = "dba"  # a fresh database's DBA password

@@ -43,9 +43,14 @@ def _total(store: RemoteStore) -> int:
     return int(row["n"].value)
 
 
-def test_push_without_credentials_is_refused_naming_the_settings(virtuoso: Virtuoso) -> None:
+def test_push_without_credentials_is_refused_naming_the_settings(
+    virtuoso: Virtuoso, copy_settings: Settings
+) -> None:
+    # Data the server does not hold yet (a version already there would send nothing).
+    extra = copy_settings.data_dir / "extra.ttl"
+    extra.write_text("<urn:example:a> <urn:example:b> <urn:example:c> .\n", encoding="utf-8")
     with pytest.raises(PushError) as refused:
-        push(Settings(store=f"sparql+{virtuoso.sparql}"))
+        push(copy_settings.model_copy(update={"store": f"sparql+{virtuoso.sparql}"}))
     message = str(refused.value)
     assert message.startswith(f"{virtuoso.url}/sparql-graph-crud: graph https://w3id.org/")
     assert "set KG_STORE_USER and KG_STORE_PASSWORD" in message
