@@ -147,7 +147,7 @@ class FigureView:
     unit: str
     about: Value
     claim: Value
-    quote: str
+    quote: Value
 
 
 @dataclass
@@ -277,7 +277,7 @@ def _figure_view(figure: Figure, labels: _Labels) -> FigureView:
         unit=figure.unit,
         about=labels.value(NamedNode(figure.subject)),
         claim=Value(labels.name(figure.claim), link_for(figure.claim, settings=labels.settings)),
-        quote=figure.quote,
+        quote=Value(figure.quote, lang=figure.quote_lang or None),
     )
 
 

@@ -72,11 +72,12 @@ export function isDate(term) {
   return Boolean(term && term.type === "literal" && DATES.has(term.datatype));
 }
 
-/** A date literal as a Date (a year as its first day), or null. */
-export function toDate(term) {
+/** A date literal as a Date, or null; a year is its first day, or with ``end`` its last. */
+export function toDate(term, { end = false } = {}) {
   if (!isDate(term)) return null;
   const year = /^-?\d{4}$/.exec(term.value);
-  const date = new Date(year ? term.value + "-01-01T00:00:00Z" : term.value);
+  const first = year && end ? `${Number(term.value) + 1}` : term.value;
+  const date = new Date(year ? first + "-01-01T00:00:00Z" : term.value);
   return Number.isNaN(date.getTime()) ? null : date;
 }
 

@@ -66,6 +66,7 @@ class Figure:
     unit: str = ""
     period: str = ""
     quote: str = ""
+    quote_lang: str = ""
 
     @property
     def text(self) -> str:
@@ -102,6 +103,7 @@ def _figure(row: dict[str, Term]) -> Figure:
         unit=_text(row, "unitLabel"),
         period=f"{start} to {end}" if start and end else start or end,
         quote=_text(row, "quote"),
+        quote_lang=getattr(row.get("quote"), "language", None) or "",
     )
 
 

@@ -9,6 +9,7 @@ violation. Screenshots of each view go to ``tests/integration/screenshots/`` (gi
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +19,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+import rdflib
 
+from kg.settings import PROJECT_ROOT
 from tests.integration.conftest import CHROMEDRIVER, CHROMIUM
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -363,3 +366,57 @@ def test_resource_pages_draw_the_neighbourhood_and_a_country_on_the_map(
     )
     assert len(browser.find_elements(By.CSS_SELECTOR, "#partnerships li")) == partnerships
     _screenshot(browser, "country-map", "#country-map")
+
+
+def _examples_with_a_view() -> list[tuple[str, str, str]]:
+    found = []
+    for path in sorted((PROJECT_ROOT / "queries").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        view = re.search(r"^#defaultView:(\w+)", text, flags=re.MULTILINE)
+        if view:
+            found.append((path.stem, view.group(1), text))
+    return found
+
+
+EXAMPLES = _examples_with_a_view()
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _expected_marks(url: str, view: str, query: str) -> int:
+    """What a reader counts in the answer: distinct IRIs for a network, rows with a number for a
+    chart, rows with a date for a timeline."""
+    if view == "Graph" and re.search(r"^CONSTRUCT", query, flags=re.MULTILINE):
+        answer = httpx.post(url + "/sparql", data={"query": query},
+                            headers={"Accept": "application/n-triples"})  # fmt: skip
+        graph = rdflib.Graph().parse(data=answer.text, format="nt")
+        iris = {s for s, p, _ in graph if p != rdflib.RDF.type}
+        iris |= {o for _, p, o in graph if isinstance(o, rdflib.URIRef) and p != rdflib.RDF.type}
+        return len(iris)
+    answer = httpx.post(url + "/sparql", data={"query": query},
+                        headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+    rows = answer.json()["results"]["bindings"]
+    if view == "Graph":
+        return len(
+            {term["value"] for row in rows for term in row.values() if term["type"] == "uri"}
+        )
+    kinds = ("gYear", "date", "dateTime") if view == "Timeline" else ("decimal", "integer")
+    wanted = {XSD + kind for kind in kinds}
+    return sum(any(term.get("datatype") in wanted for term in row.values()) for row in rows)
+
+
+def test_the_examples_declare_views_for_networks_charts_and_time() -> None:
+    assert {view for _, view, _ in EXAMPLES} >= {"Graph", "BarChart", "Timeline"}
+
+
+@pytest.mark.parametrize(("name", "view", "query"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_each_example_opens_in_its_view(
+    real_url: str, browser: Any, name: str, view: str, query: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open_query(browser, real_url, query)
+    drawn = _wait_for_marks(browser)
+    pressed = browser.find_element(By.CSS_SELECTOR, '#views button[aria-pressed="true"]')
+    assert pressed.text == view
+    assert drawn == _expected_marks(real_url, view, query) > 0
+    _screenshot(browser, f"example-{name}", "#results-section")

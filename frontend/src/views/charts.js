@@ -78,13 +78,22 @@ export function drawLine(container, points, { width = 900, height = 420 } = {}) 
   const bottom = svg("g", { transform: `translate(0,${inner[1]})` });
   const left = svg("g");
   plot.append(bottom, left);
-  select(bottom).call(axisBottom(x).ticks(6));
-  select(left).call(axisLeft(y).ticks(6));
+  const whole = !dates && xs.every(Number.isInteger);  // years, counts: no "2,019.5"
+  const xAxis = axisBottom(x);
+  if (whole) {
+    const ticks = x.ticks(6).filter(Number.isInteger);
+    xAxis.tickValues(xs.length <= 12 ? [...new Set(xs)] : ticks).tickFormat(format("d"));
+  } else {
+    xAxis.ticks(6);
+  }
+  select(bottom).call(xAxis);
+  select(left).call(axisLeft(y).ticks(6, "~s"));
   container.append(picture);
   return sorted.length;
 }
 
-/** Events in time: [{start: Date, end?: Date, label, href?}]; returns the number of marks. */
+/** Events in time: [{start: Date, end?: Date, label, href?, when?}] (``when``: the dates as the
+ * data gives them); returns the number of marks. */
 export function drawTimeline(container, events, { width = 900 } = {}) {
   const sorted = [...events].sort((a, b) => a.start - b.start);
   const height = MARGIN.top + MARGIN.bottom + 26 * sorted.length;
@@ -101,7 +110,7 @@ export function drawTimeline(container, events, { width = 900 } = {}) {
       ? svg("rect", { class: "span mark", x: x(event.start), y: y - 7, height: 14,
           width: Math.max(3, x(event.end) - x(event.start)) })
       : svg("circle", { class: "moment mark", cx: x(event.start), cy: y, r: 6 });
-    const when = event.end ? `${iso(event.start)} to ${iso(event.end)}` : iso(event.start);
+    const when = event.when || (event.end ? `${iso(event.start)} to ${iso(event.end)}` : iso(event.start));
     mark.append(svg("title", {}, `${event.label}: ${when}`));
     plot.append(linked(mark, event.href, { inSvg: true }));
     plot.append(svg("text", { class: "tick-label", x: -6, y: y + 4, "text-anchor": "end" },

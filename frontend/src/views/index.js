@@ -114,8 +114,9 @@ function toEvents(result, base) {
   if (!dates.length) throw new NotDrawable("A timeline needs a column of dates (xsd:date, dateTime or gYear).");
   const [start, end] = dates;
   return result.rows.filter((row) => row[start]).map((row) => ({
-    start: toDate(row[start]), end: end && row[end] ? toDate(row[end]) : null,
+    start: toDate(row[start]), end: end && row[end] ? toDate(row[end], { end: true }) : null,
     label: rowName(result, row), href: rowLink(result, row, base),
+    when: end && row[end] ? `${row[start].value} to ${row[end].value}` : row[start].value,
   }));
 }
 

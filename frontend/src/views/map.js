@@ -52,7 +52,8 @@ export async function drawMap(container, marks, { width = 960, height = 500 } = 
     drawn.add(shape.id);
     const outline = svg("path", {
       class: "country mark", d: path(shape),
-      fill: typeof mark.value === "number" ? colour(mark.value) : colour(0),
+      // Without a number, a mark is simply picked out.
+      fill: typeof mark.value === "number" ? colour(mark.value) : "#2f6fb0",
     });
     const title = typeof mark.value === "number" ? `${mark.label}: ${mark.value}` : mark.label;
     outline.append(svg("title", {}, title));
