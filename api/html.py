@@ -11,7 +11,7 @@ inference added is listed apart and marked as inferred.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi import Request
@@ -281,6 +281,21 @@ def _figure_view(figure: Figure, labels: _Labels) -> FigureView:
     )
 
 
+def _figure_views(
+    figures: Iterable[Figure], labels: _Labels, *, shown: set[str]
+) -> list[FigureView]:
+    """The figures, each supporting quote given once: not again under a second figure it also
+    supports, nor when the page already quotes it."""
+    views = []
+    for figure in figures:
+        view = _figure_view(figure, labels)
+        if figure.quote in shown:
+            view = replace(view, quote=Value(""))
+        shown.add(figure.quote)
+        views.append(view)
+    return views
+
+
 def resource_view(
     triples: list[Triple],
     *,
@@ -320,6 +335,9 @@ def resource_view(
     label_lang = next((tag for tag, text in own_labels.items() if text == label and tag), None)
     formats = [Value(name, f"{doc_path}.{ext}") for name, ext in _DOWNLOADS]
     types = _types(own, labels)
+    own_quotes = [
+        t.object for t in own if t.predicate.value == quote and isinstance(t.object, Literal)
+    ]
     party = settings.ontology_iri + _PARTY_LOCAL
     country: list[dict[str, str | None]] = []
     if NamedNode(settings.ontology_iri + _COUNTRY_LOCAL) in {
@@ -342,19 +360,14 @@ def resource_view(
         properties=properties,
         incoming=_rows(_incoming(pointing, iri), labels),
         quotes=sorted(
-            {
-                Value(t.object.value, lang=t.object.language)
-                for t in own
-                if t.predicate.value == quote and isinstance(t.object, Literal)
-            },
-            key=lambda v: v.text,
+            {Value(q.value, lang=q.language) for q in own_quotes}, key=lambda v: v.text
         ),
         sources=sources,
         formats=formats,
         inferred_types=[t for t in _types(inferred_own, labels) if t not in types],
         inferred_properties=_rows(_outgoing(inferred_own, iri, {_RDF_TYPE}), labels),
         inferred_incoming=_rows(_incoming(apart, iri), labels),
-        figures=[_figure_view(figure, labels) for figure in figures],
+        figures=_figure_views(figures, labels, shown={q.value for q in own_quotes}),
         network=_neighbourhood(own, pointing, iri=iri, label=label, labels=labels),
         country=country,
         partnerships=sorted(

@@ -226,7 +226,10 @@ def test_partnership_page_shows_the_figure_that_sizes_it(real_url: str) -> None:
         'href="/id/countries-and-regions-with-science-and-technology-partnerships-with-china"'
         in row
     )
-    assert '<blockquote lang="en">According to statistics, China has established' in row
+    # The supporting sentence is quoted once on the page: the partnership's source says it too.
+    assert page.count("According to statistics, China has established") == 1
+    quotes = page.split('<section id="quotes"')[1].split("</section>")[0]
+    assert '<blockquote lang="en">According to statistics, China has established' in quotes
     group = httpx.get(
         real_url + "/doc/countries-and-regions-with-science-and-technology-partnerships-with-china",
         headers={"Accept": "text/html"},
