@@ -163,6 +163,8 @@ async function run() {
     answer = await sparql(query);
   } catch (error) {
     answer = null;
+    switcher.hidden = true;
+    picture.hidden = true;
     table.replaceChildren();
     picture.replaceChildren();
     count.textContent = "";
@@ -175,6 +177,7 @@ async function run() {
     return;
   }
   count.textContent = `${answer.rows.length} row(s)`;
+  switcher.hidden = false;
   showDownloads(query, answer.kind === "graph" ? formats.graph : formats.results);
   const wanted = viewNamed(defaultView(query)) || "Table";
   drawTable(table, answer, base);
@@ -200,8 +203,9 @@ async function start() {
     button.addEventListener("click", () => void show(name));
     switcher.append(button);
   }
-  switcher.hidden = false;
   for (const link of document.querySelectorAll("a.load-example")) {
+    const view = viewNamed(defaultView(link.dataset.query));
+    if (view) link.after(" ", html("span", { class: "view-badge" }, view));
     link.addEventListener("click", (event) => {
       event.preventDefault();
       editor.setText(link.dataset.query);
