@@ -25,6 +25,7 @@ from api.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.routes import (
     discovery,
+    docs,
     export,
     health,
     linked_data,
@@ -130,6 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="SciCoop KG",
         summary="A knowledge graph of international science-and-technology cooperation.",
         lifespan=_lifespan,
+        # /docs is served by api.routes.docs from the bundled Swagger UI, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     metrics = Metrics(shared_dir=settings.metrics_dir)
     app.state.service = Service(settings=settings, metrics=metrics)
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(typed.router)
     app.include_router(validate.router)
     app.include_router(export.router)
+    app.include_router(docs.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     install_error_handlers(app)

@@ -2,9 +2,9 @@
 nothing but this server's own files, ``nosniff`` and a ``Referrer-Policy``.
 
 A middleware rather than a step of ``api.html.render``, so that every HTML answer carries them,
-the 404 and error pages and the validate form included, whoever renders it. Pages hold no inline
-script or style: scripts and styles are static files, and data for a picture travels in a
-``<script type="application/json">`` block, which a browser never runs.
+the 404 and error pages, the validate form and ``/docs`` included, whoever renders it. Pages
+hold no inline script or style: scripts and styles are static files, and data for a picture
+travels in a ``<script type="application/json">`` block, which a browser never runs.
 
 One exception, by nonce rather than ``'unsafe-inline'``: the editor (CodeMirror) writes its own
 stylesheet into a ``<style>`` element at run time. Each answer gets a fresh nonce
@@ -19,7 +19,7 @@ import secrets
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SecurityHeadersMiddleware", "content_security_policy", "DOCS_POLICY"]
+__all__ = ["SecurityHeadersMiddleware", "content_security_policy"]
 
 
 def content_security_policy(nonce: str) -> str:
@@ -48,25 +48,6 @@ _POLICY = "; ".join(
     )
 )
 
-#: FastAPI's OpenAPI pages (``/docs``, ``/redoc``) load Swagger UI and ReDoc from a CDN and start
-#: them with an inline script; they keep working under this narrower exception, and only there.
-DOCS_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
-        "font-src 'self' https://fonts.gstatic.com",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-    )
-)
-
-_DOCS_PATHS = ("/docs", "/redoc")
-
 
 class SecurityHeadersMiddleware:
     """Add the security headers to every HTTP answer (the CSP to HTML answers only)."""
@@ -78,7 +59,6 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"] in _DOCS_PATHS or scope["path"].startswith("/docs/")
         nonce = secrets.token_urlsafe(18)
         scope.setdefault("state", {})["csp_nonce"] = nonce
 
@@ -88,9 +68,7 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
                 if headers.get("content-type", "").startswith("text/html"):
-                    headers["Content-Security-Policy"] = (
-                        DOCS_POLICY if docs else content_security_policy(nonce)
-                    )
+                    headers["Content-Security-Policy"] = content_security_policy(nonce)
                     headers.setdefault("X-Frame-Options", "DENY")
             await send(message)
 

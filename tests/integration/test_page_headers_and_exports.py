@@ -28,6 +28,7 @@ PAGES = (
     ("GET", "/ontology/Partnership", 200),
     ("GET", "/graph/data/partnerships", 200),
     ("GET", "/validate", 200),
+    ("GET", "/docs", 200),
     ("POST", "/validate", 200),
     ("GET", "/doc/no-such-thing", 404),
     ("GET", "/ontology/NoSuchTerm", 404),

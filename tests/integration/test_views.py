@@ -420,3 +420,19 @@ def test_each_example_opens_in_its_view(
     assert pressed.text == view
     assert drawn == _expected_marks(real_url, view, query) > 0
     _screenshot(browser, f"example-{name}", "#results-section")
+
+
+def test_the_api_documentation_runs_from_this_server(real_url: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    operations = sum(
+        len(methods) for methods in httpx.get(real_url + "/openapi.json").json()["paths"].values()
+    )
+    browser.get(real_url + "/docs")
+    WebDriverWait(browser, WAIT).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#swagger-ui .opblock"))
+    )
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#swagger-ui .opblock")) == operations
+    assert httpx.get(real_url + "/redoc").status_code == 404  # it loaded ReDoc from a CDN
