@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import GraphDep, SettingsDep
 from api.html import Value, curie, link_for, map_json, network_json, render, term_context
 from api.routing import get_and_head
-from kg.describe.network import cooperation_picture, country_marks
+from kg.describe.network import PICTURE_NODES, cooperation_picture, country_marks
 from kg.describe.resources import select
 from kg.describe.terms import ontology_terms
 from kg.errors import NotFound
@@ -59,6 +59,7 @@ async def home(request: Request, graph: GraphDep, settings: SettingsDep) -> Resp
         "entries": entries,
         "version": graph.version,
         "network": network_json(network, settings=settings),
+        "picture_limit": PICTURE_NODES,
         "countries": map_json(marks, settings=settings),
     }
     return render(request, "home.html", context, headers={"Vary": "Accept-Language"})

@@ -218,9 +218,16 @@ def network_bytes(graph: nx.MultiGraph, name: str) -> bytes:
     return out.getvalue()
 
 
-def cooperation_picture(store: Store, *, base: str = BASE) -> dict[str, list[dict[str, str]]]:
+#: Nodes the home page draws at most: the best connected, so a large graph stays a picture.
+PICTURE_NODES = 300
+
+
+def cooperation_picture(
+    store: Store, *, base: str = BASE, most: int = PICTURE_NODES
+) -> dict[str, list[dict[str, str]]]:
     """The home page's network: partnerships, programmes and the actors they tie, as
-    ``{"nodes": [{id, label, group}], "edges": [{source, target, label}]}`` (IRIs as ids)."""
+    ``{"nodes": [{id, label, group}], "edges": [{source, target, label}]}`` (IRIs as ids);
+    the ``most`` best connected nodes when there are more."""
     edges = [
         {"source": row["from"].value, "target": row["to"].value, "label": row["link"].value}
         for row in select(store, "cooperation_links", base=base)
@@ -232,8 +239,15 @@ def cooperation_picture(store: Store, *, base: str = BASE) -> dict[str, list[dic
         if iri in tied and iri not in nodes:
             label = row["label"].value if "label" in row else iri.rsplit("/", 1)[-1]
             nodes[iri] = {"id": iri, "label": label, "group": row["kind"].value}
-    kept = [edge for edge in edges if edge["source"] in nodes and edge["target"] in nodes]
-    return {"nodes": list(nodes.values()), "edges": kept}
+    degree: dict[str, int] = defaultdict(int)
+    for edge in edges:
+        if edge["source"] in nodes and edge["target"] in nodes:
+            degree[edge["source"]] += 1
+            degree[edge["target"]] += 1
+    drawn = sorted(degree, key=lambda iri: (-degree[iri], iri))[:most]
+    shown = {iri: nodes[iri] for iri in sorted(drawn)}
+    kept = [edge for edge in edges if edge["source"] in shown and edge["target"] in shown]
+    return {"nodes": list(shown.values()), "edges": kept}
 
 
 def country_marks(store: Store, *, base: str = BASE) -> list[dict[str, str | int]]:

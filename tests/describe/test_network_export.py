@@ -5,12 +5,14 @@ SPARQL on the same files, independently of the exporter."""
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
 from kg.cli import main
+from kg.describe.network import cooperation_picture
 from kg.settings import Settings
 from kg.store import build_store
 
@@ -112,3 +114,19 @@ id:trilateral-test-partnership a sc:Partnership ;
     assert sorted(tuple(sorted(pair)) for pair in trilateral) == [
         (brazil, france), (brazil, kenya), (france, kenya),
     ]  # fmt: skip
+
+
+def test_the_home_picture_keeps_the_best_connected(settings: Settings) -> None:
+    store = build_store(settings, on_disk=False)
+    try:
+        everything = cooperation_picture(store, base=settings.base_iri)
+        five = cooperation_picture(store, base=settings.base_iri, most=5)
+    finally:
+        store.close()
+    degree = Counter(e[end] for e in everything["edges"] for end in ("source", "target"))
+    fifth = sorted(degree.values(), reverse=True)[4]
+    assert len(five["nodes"]) == 5
+    assert all(degree[node["id"]] >= fifth for node in five["nodes"])
+    assert {ID + "china", ID + "chinese-academy-of-sciences"} <= {n["id"] for n in five["nodes"]}
+    kept = {n["id"] for n in five["nodes"]}
+    assert all(e["source"] in kept and e["target"] in kept for e in five["edges"])

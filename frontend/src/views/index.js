@@ -12,6 +12,8 @@ const LABELS = new Set([
   "http://www.w3.org/2004/02/skos/core#prefLabel",
 ]);
 const TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+/** Nodes a network view lays out at most (the layout runs in the page, before drawing). */
+const MAX_NODES = 1500;
 
 /** Why a view cannot draw an answer. */
 export class NotDrawable extends Error {}
@@ -79,6 +81,10 @@ export function toNetwork(result, base) {
         previous = found;
       }
     }
+  }
+  if (nodes.size > MAX_NODES) {
+    throw new NotDrawable(`${nodes.size} nodes are more than a network picture can show ` +
+      `(${MAX_NODES} at most): add a LIMIT or narrow the query.`);
   }
   const seen = new Set();
   const unique = edges.filter((edge) => {
