@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup serve test lint browser virtuoso clean
+.PHONY: setup serve test lint browser virtuoso frontend clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,11 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { $(SUDO) apt-get update -qq && \
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+# The front end (query editor, result views, pictures) is bundled into api/static/dist and
+# committed, so installing the package needs no Node. Rebuild it from the pinned npm packages:
+frontend:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
 
 lint: setup
 	$(BIN)/ruff format --check kg api tests bench

@@ -23,7 +23,19 @@ from api.deps import Graph, Service
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
-from api.routes import discovery, health, linked_data, pages, query_page, sparql, typed, validate
+from api.routes import (
+    discovery,
+    docs,
+    export,
+    health,
+    linked_data,
+    pages,
+    query_page,
+    sparql,
+    typed,
+    validate,
+)
+from api.security import SecurityHeadersMiddleware
 from kg.errors import KGError
 from kg.query.limits import Limits
 from kg.query.runner import open_runner
@@ -122,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="SciCoop KG",
         summary="A knowledge graph of international science-and-technology cooperation.",
         lifespan=_lifespan,
+        # /docs is served by api.routes.docs from the bundled Swagger UI, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     metrics = Metrics(shared_dir=settings.metrics_dir)
     app.state.service = Service(settings=settings, metrics=metrics)
@@ -133,6 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(discovery.router)
     app.include_router(typed.router)
     app.include_router(validate.router)
+    app.include_router(export.router)
+    app.include_router(docs.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     install_error_handlers(app)
@@ -149,4 +166,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Disposition"],
         max_age=600,
     )
+    # Outermost, so every answer carries them, errors and CORS preflights included.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

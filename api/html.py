@@ -2,14 +2,16 @@
 pages of resources, named graphs, the ontology and not-found answers, shared by every router.
 
 Every value comes from contributed data, so templates autoescape (Jinja2Templates does for
-``.html``) and no page needs JavaScript. Links point at this server's own paths, so browsing works
-on localhost as on the canonical host.
+``.html``) and every page reads without JavaScript; the pictures (a network, a map) are drawn by
+the bundled script from JSON the page carries. Links point at this server's own paths, so browsing
+works on localhost as on the canonical host. A resource page shows the asserted data; what
+inference added is listed apart and marked as inferred.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastapi import Request
@@ -17,6 +19,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from kg.describe.network import Figure
 from kg.describe.terms import OntologyTerm, prefixes_for
 from kg.errors import NotFound
 from kg.settings import Settings
@@ -32,6 +35,8 @@ __all__ = [
     "pick",
     "term_context",
     "render_resource",
+    "network_json",
+    "map_json",
     "render_ontology",
     "render_graph",
     "not_found_page",
@@ -46,6 +51,11 @@ _QUOTE_LOCAL = "quote"
 _DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 _TITLE = "http://purl.org/dc/terms/title"
 _DOWNLOADS = (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf"))
+_ISO_NUMERIC_LOCAL = "isoNumeric"
+_PARTY_LOCAL = "party"
+_COUNTRY_LOCAL = "CountryOrRegion"
+#: Neighbours drawn around a resource at most; the tables below the picture list them all.
+MAX_NEIGHBOURS = 80
 
 
 def link_for(iri: str, *, settings: Settings) -> str | None:
@@ -110,11 +120,13 @@ def curie(iri: str, settings: Settings) -> str:
 
 @dataclass(frozen=True)
 class Value:
-    """One value on a page: its text, where it links, and a note (language or datatype)."""
+    """One value on a page: its text, where it links, a note (language or datatype), and the
+    language of the text when it has one (rendered as the element's ``lang``)."""
 
     text: str
     href: str | None = None
     note: str | None = None
+    lang: str | None = None
 
 
 @dataclass
@@ -125,12 +137,26 @@ class Row:
     values: list[Value] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FigureView:
+    """A figure on a page: the phrase, its parts, what it is about and the supporting quote."""
+
+    text: str
+    qualifier: str
+    value: str
+    unit: str
+    about: Value
+    claim: Value
+    quote: Value
+
+
 @dataclass
 class ResourceView:
-    """What the resource page shows."""
+    """What the resource page shows; ``inferred_*`` hold what only inference states."""
 
     iri: str
     label: str
+    label_lang: str | None
     other_labels: list[Value]
     types: list[Value]
     properties: list[Row]
@@ -138,6 +164,13 @@ class ResourceView:
     quotes: list[Value]
     sources: list[Value]
     formats: list[Value]
+    inferred_types: list[Value] = field(default_factory=list)
+    inferred_properties: list[Row] = field(default_factory=list)
+    inferred_incoming: list[Row] = field(default_factory=list)
+    figures: list[FigureView] = field(default_factory=list)
+    network: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)
+    country: list[dict[str, str | None]] = field(default_factory=list)
+    partnerships: list[Value] = field(default_factory=list)
 
 
 class _Labels:
@@ -164,7 +197,7 @@ class _Labels:
             return Value(self.name(term.value), link_for(term.value, settings=self.settings))
         if isinstance(term, Literal):
             if term.language:
-                return Value(term.value, note=term.language)
+                return Value(term.value, note=term.language, lang=term.language)
             datatype = term.datatype.value
             plain = datatype.endswith("#string")
             return Value(term.value, note=None if plain else curie(datatype, self.settings))
@@ -185,29 +218,105 @@ def _rows(pairs: Iterable[tuple[str, object]], labels: _Labels) -> list[Row]:
     return sorted(rows.values(), key=lambda r: r.predicate.text.lower())
 
 
-def resource_view(
-    triples: list[Triple], *, iri: str, settings: Settings, wanted: list[str], doc_path: str
-) -> ResourceView:
-    """The resource page's content, from the description's triples."""
-    labels = _Labels(triples, settings, wanted)
-    quote = settings.ontology_iri + _QUOTE_LOCAL
-    own = [t for t in triples if isinstance(t.subject, NamedNode) and t.subject.value == iri]
-    types = sorted(
-        {labels.value(t.object) for t in own if t.predicate.value == _RDF_TYPE},
+def _types(triples: Iterable[Triple], labels: _Labels) -> list[Value]:
+    return sorted(
+        {labels.value(t.object) for t in triples if t.predicate.value == _RDF_TYPE},
         key=lambda v: v.text.lower(),
     )
+
+
+def _outgoing(triples: Iterable[Triple], iri: str, skip: set[str]) -> list[tuple[str, object]]:
+    return [
+        (t.predicate.value, t.object)
+        for t in triples
+        if isinstance(t.subject, NamedNode) and t.subject.value == iri
+        and t.predicate.value not in skip
+    ]  # fmt: skip
+
+
+def _incoming(triples: Iterable[Triple], iri: str) -> list[tuple[str, object]]:
+    return [
+        (t.predicate.value, t.subject)
+        for t in triples
+        if isinstance(t.object, NamedNode) and t.object.value == iri
+    ]
+
+
+def _neighbourhood(
+    own: list[Triple], incoming: list[Triple], *, iri: str, label: str, labels: _Labels
+) -> dict[str, list[dict[str, str | None]]]:
+    """The resource and its IRI neighbours, each edge named by its predicate, as
+    ``{"nodes": [{id, label, href, group}], "edges": [{source, target, label}]}``."""
+    nodes: dict[str, dict[str, str | None]] = {
+        iri: {"id": iri, "label": label, "href": None, "group": "this"}
+    }
+    edges: list[dict[str, str | None]] = []
+    links = [(t.predicate.value, t.object, False) for t in own if t.predicate.value != _RDF_TYPE]
+    links += [(t.predicate.value, t.subject, True) for t in incoming]
+    for predicate, other, backwards in links:
+        if not isinstance(other, NamedNode) or other.value == iri:
+            continue
+        name = labels.name(predicate)
+        if other.value not in nodes:
+            if len(nodes) > MAX_NEIGHBOURS:
+                continue
+            shown = labels.value(other)
+            group = f"{name}: this" if backwards else name  # "party: this", as the neighbour says
+            nodes[other.value] = {"id": other.value, "label": shown.text, "href": shown.href,
+                                  "group": group}  # fmt: skip
+        ends = (other.value, iri) if backwards else (iri, other.value)
+        edges.append({"source": ends[0], "target": ends[1], "label": name})
+    return {"nodes": list(nodes.values()), "edges": edges}
+
+
+def _figure_view(figure: Figure, labels: _Labels) -> FigureView:
+    return FigureView(
+        text=figure.text,
+        qualifier=figure.qualifier,
+        value=figure.value,
+        unit=figure.unit,
+        about=labels.value(NamedNode(figure.subject)),
+        claim=Value(labels.name(figure.claim), link_for(figure.claim, settings=labels.settings)),
+        quote=Value(figure.quote, lang=figure.quote_lang or None),
+    )
+
+
+def _figure_views(
+    figures: Iterable[Figure], labels: _Labels, *, shown: set[str]
+) -> list[FigureView]:
+    """The figures, each supporting quote given once: not again under a second figure it also
+    supports, nor when the page already quotes it."""
+    views = []
+    for figure in figures:
+        view = _figure_view(figure, labels)
+        if figure.quote in shown:
+            view = replace(view, quote=Value(""))
+        shown.add(figure.quote)
+        views.append(view)
+    return views
+
+
+def resource_view(
+    triples: list[Triple],
+    *,
+    iri: str,
+    settings: Settings,
+    wanted: list[str],
+    doc_path: str,
+    inferred: Iterable[Triple] = (),
+    figures: Iterable[Figure] = (),
+) -> ResourceView:
+    """The resource page's content, from the description's triples; those in ``inferred`` (what
+    only the inferred graph holds) are kept apart from the asserted ones."""
+    labels = _Labels(triples, settings, wanted)
+    quote = settings.ontology_iri + _QUOTE_LOCAL
+    apart = set(inferred)
+    about = [t for t in triples if t not in apart]
+    own = [t for t in about if isinstance(t.subject, NamedNode) and t.subject.value == iri]
+    pointing = [t for t in about if isinstance(t.object, NamedNode) and t.object.value == iri]
+    inferred_own = [t for t in apart if t.subject == NamedNode(iri)]
     skip = {_RDF_TYPE, _LABEL, quote}
-    properties = _rows(
-        ((t.predicate.value, t.object) for t in own if t.predicate.value not in skip), labels
-    )
-    incoming = _rows(
-        (
-            (t.predicate.value, t.subject)
-            for t in triples
-            if isinstance(t.object, NamedNode) and t.object.value == iri
-        ),
-        labels,
-    )
+    properties = _rows(_outgoing(own, iri, skip), labels)
     titles = {
         t.subject.value: t.object.value
         for t in triples
@@ -223,26 +332,48 @@ def resource_view(
     ]  # fmt: skip
     own_labels = labels.by_iri.get(iri, {})
     label = pick(own_labels, wanted) or curie(iri, settings)
+    label_lang = next((tag for tag, text in own_labels.items() if text == label and tag), None)
     formats = [Value(name, f"{doc_path}.{ext}") for name, ext in _DOWNLOADS]
+    types = _types(own, labels)
+    own_quotes = [
+        t.object for t in own if t.predicate.value == quote and isinstance(t.object, Literal)
+    ]
+    party = settings.ontology_iri + _PARTY_LOCAL
+    country: list[dict[str, str | None]] = []
+    if NamedNode(settings.ontology_iri + _COUNTRY_LOCAL) in {
+        t.object for t in own if t.predicate.value == _RDF_TYPE
+    }:
+        numeric = settings.ontology_iri + _ISO_NUMERIC_LOCAL
+        codes = [t.object.value for t in own
+                 if t.predicate.value == numeric and isinstance(t.object, Literal)]  # fmt: skip
+        country = [{"code": code, "label": label, "href": None} for code in codes[:1]]
     return ResourceView(
         iri=iri,
         label=label,
+        label_lang=label_lang,
         other_labels=[
-            Value(text, note=lang) for lang, text in sorted(own_labels.items()) if text != label
+            Value(text, note=lang, lang=lang or None)
+            for lang, text in sorted(own_labels.items())
+            if text != label
         ],
         types=types,
         properties=properties,
-        incoming=incoming,
+        incoming=_rows(_incoming(pointing, iri), labels),
         quotes=sorted(
-            {
-                Value(t.object.value)
-                for t in own
-                if t.predicate.value == quote and isinstance(t.object, Literal)
-            },
-            key=lambda v: v.text,
+            {Value(q.value, lang=q.language) for q in own_quotes}, key=lambda v: v.text
         ),
         sources=sources,
         formats=formats,
+        inferred_types=[t for t in _types(inferred_own, labels) if t not in types],
+        inferred_properties=_rows(_outgoing(inferred_own, iri, {_RDF_TYPE}), labels),
+        inferred_incoming=_rows(_incoming(apart, iri), labels),
+        figures=_figure_views(figures, labels, shown={q.value for q in own_quotes}),
+        network=_neighbourhood(own, pointing, iri=iri, label=label, labels=labels),
+        country=country,
+        partnerships=sorted(
+            {labels.value(t.subject) for t in pointing if t.predicate.value == party},
+            key=lambda v: v.text.lower(),
+        ),
     )  # fmt: skip
 
 
@@ -263,12 +394,38 @@ def render_resource(
     settings: Settings,
     doc_path: str,
     headers: dict[str, str],
+    inferred: Iterable[Triple] = (),
+    figures: Iterable[Figure] = (),
 ) -> Response:
-    """The resource page of ``iri`` from its description."""
+    """The resource page of ``iri`` from its description; ``inferred`` triples shown apart,
+    ``figures`` (the claims that size it) with their quotes."""
     wanted = languages(request.headers.get("accept-language"))
-    view = resource_view(triples, iri=iri, settings=settings, wanted=wanted, doc_path=doc_path)
+    view = resource_view(
+        triples, iri=iri, settings=settings, wanted=wanted, doc_path=doc_path,
+        inferred=inferred, figures=figures,
+    )  # fmt: skip
     lang = next((tag for tag in wanted if tag in ("en", "zh")), "en")
     return render(request, "resource.html", {"view": view, "lang": lang}, headers=headers)
+
+
+def network_json(
+    picture: Mapping[str, list[dict[str, str]]], *, settings: Settings
+) -> dict[str, list[dict[str, str | None]]]:
+    """A network of IRIs (``{"nodes": [{id, label, group}], "edges": [...]}``) with each node's
+    link on this server, as the page's script draws it."""
+    nodes = [{**node, "href": link_for(node["id"], settings=settings)} for node in picture["nodes"]]
+    return {"nodes": nodes, "edges": [dict(edge) for edge in picture["edges"]]}
+
+
+def map_json(
+    marks: Iterable[Mapping[str, str | int]], *, settings: Settings
+) -> list[dict[str, str | int | None]]:
+    """Countries as map marks (``{code, label, value, href}``), each linking to its page."""
+    return [
+        {"code": mark["code"], "label": mark["label"], "value": mark["value"],
+         "href": link_for(str(mark["iri"]), settings=settings)}
+        for mark in marks
+    ]  # fmt: skip
 
 
 def render_graph(

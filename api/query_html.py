@@ -1,5 +1,7 @@
 """The query page rendered on the server: the editor with the example queries, and an answer as
-a table, so the page works without JavaScript (``/query`` and ``GET /sparql`` from a browser)."""
+a table, so the page works without JavaScript (``/query`` and ``GET /sparql`` from a browser).
+With JavaScript, the bundled editor (``static/dist/query.js``) takes over: highlighting, completion
+from :func:`completions` (served as ``/query/completions.json``), result views and history."""
 
 from __future__ import annotations
 
@@ -12,18 +14,20 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import GraphNotReady, Service
+from api.deps import Graph, GraphNotReady, Service
 from api.errors import ErrorAnswer, describe_error
 from api.examples import load_examples
 from api.html import render
 from api.querying import execute, prepare_query
 from api.responses import by_media_type, result_formats_for
+from kg.describe.resources import select
+from kg.describe.terms import ontology_terms, prefixes_for
 from kg.errors import KGError
 from kg.namespaces import PREFIXES
 from kg.query import formats as kg_formats
 from kg.settings import Settings
 
-__all__ = ["render_query_page", "prefix_lines", "Cell", "Table"]
+__all__ = ["render_query_page", "prefix_lines", "completions", "Cell", "Table"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,31 @@ def prefix_lines(settings: Settings) -> str:
             namespace = settings.ontology_iri
         lines.append(f"PREFIX {prefix}: <{namespace}>")
     return "\n".join(lines) + "\n"
+
+
+def completions(graph: Graph, settings: Settings) -> dict[str, object]:
+    """What the editor completes, from this graph only: the prefixes, every ontology term
+    (CURIE, label, kind, definition) and every labelled thing under ``id:`` (CURIE and English
+    label). Blocking: run in a thread."""
+    prefixes = prefixes_for(settings)
+    terms: list[dict[str, str]] = [
+        {"curie": "sc:" + term.local, "label": term.label(), "kind": term.kind,
+         "definition": term.definition or ""}
+        for term in sorted(
+            ontology_terms(graph.store, graph.named_graphs, settings).values(),
+            key=lambda t: t.local,
+        )
+    ]  # fmt: skip
+    labels: dict[str, dict[str, str]] = {}
+    for row in select(graph.store, "labelled_things", base=settings.base_iri):
+        iri = row["resource"].value
+        if iri.startswith(settings.id_base) and isinstance(row["label"], pyoxigraph.Literal):
+            labels.setdefault(iri, {}).setdefault(row["label"].language or "", row["label"].value)
+    for iri, by_language in sorted(labels.items()):
+        label = by_language.get("en") or next(iter(by_language.values()))
+        terms.append({"curie": "id:" + iri[len(settings.id_base) :], "label": label,
+                      "kind": "thing", "definition": ""})  # fmt: skip
+    return {"prefixes": prefixes, "terms": terms}
 
 
 def link_for(iri: str, *, base: str) -> str | None:

@@ -1,4 +1,5 @@
-"""The ``kg`` command: validate, diff, new, check the ontology, query, count, countries, serve.
+"""The ``kg`` command: validate, diff, new, check the ontology, query, count, export, countries,
+serve.
 
 Settings come from ``KG_*`` variables; flags override them. Exit codes: 0 success, 1 the check found
 problems, 2 unusable input (a missing file, a syntax error in a query, a bad option).
@@ -179,6 +180,33 @@ def _cell(term: object) -> str:
     return str(term)
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    import io
+    import zipfile
+
+    from kg.describe.network import actor_network, network_bytes
+    from kg.store import build_store
+
+    if args.format == "csv" and args.output is None:
+        raise UnusableInputError("kg export csv writes two files: give a folder with --output")
+    settings = _settings(args)
+    store = build_store(settings, on_disk=False)
+    body = network_bytes(actor_network(store, base=settings.base_iri), args.format)
+    if args.format == "csv":
+        args.output.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            for name in archive.namelist():
+                (args.output / name).write_bytes(archive.read(name))
+                print(f"wrote {args.output / name}", file=sys.stderr)
+    elif args.output is not None:
+        args.output.write_bytes(body)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
 def _cmd_countries(args: argparse.Namespace) -> int:
     from kg.graph.countries import write_countries
 
@@ -258,6 +286,20 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("query", help="the query text, or a .rq file")
     query.add_argument("--format", choices=QUERY_FORMAT_NAMES, default="table")
     query.set_defaults(run=_cmd_query)
+
+    export = commands.add_parser(
+        "export",
+        help="write the cooperation network (actors; partnerships and memberships as edges)",
+        description="Write the cooperation network for network tools: actors as nodes, an edge "
+        "per pair of parties of each partnership and per membership, with kind, sources and "
+        "figures. graphml (networkx, igraph, Cytoscape), gexf (Gephi), csv (nodes.csv and "
+        "edges.csv: VOSviewer, R, pandas).",
+    )
+    export.add_argument("format", choices=("graphml", "gexf", "csv"))
+    export.add_argument(
+        "--output", type=Path, help="file to write (csv: a folder); default: standard output"
+    )
+    export.set_defaults(run=_cmd_export)
 
     countries = commands.add_parser("countries", help="write ISO 3166-1 countries from pycountry")
     countries.add_argument("--output", type=Path, help="default: data/countries.ttl")

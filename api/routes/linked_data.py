@@ -14,6 +14,7 @@ from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pyoxigraph import Triple
 from starlette.concurrency import run_in_threadpool
 
 from api.caching import cache_headers, etag_for
@@ -29,6 +30,8 @@ from api.documents import (
 )
 from api.html import render_graph, render_ontology, render_resource
 from api.routing import get_and_head
+from kg.describe.inferred import inferred_about
+from kg.describe.network import Figure, sizing_figures
 from kg.describe.resources import MAX_SLUG, SLUG, describe, exists, graph_content, ontology_triples
 from kg.describe.search import similar
 from kg.describe.terms import ontology_terms
@@ -96,11 +99,25 @@ async def document(request: Request, name: str, graph: GraphDep, settings: Setti
     if not triples:
         raise await _not_found(graph, settings, slug)
     path = f"/doc/{slug}"
+    # Only the page needs what inference added and the figures that size the thing.
+    inferred: set[Triple] = set()
+    figures: list[Figure] = []
+    if fmt.kind == "html":
+        inferred_graph = settings.graph_base + "inferred"
+        inferred = await graph.derive(
+            ("inferred about", iri),
+            partial(inferred_about, graph.store, iri, inferred_graph=inferred_graph,
+                    base=settings.base_iri),
+        )  # fmt: skip
+        figures = await graph.derive(
+            ("figures", iri), partial(sizing_figures, graph.store, iri, base=settings.base_iri)
+        )
 
     def html(headers: dict[str, str]) -> Response:
         return render_resource(
-            request, triples, iri=iri, settings=settings, doc_path=path, headers=headers
-        )
+            request, triples, iri=iri, settings=settings, doc_path=path, headers=headers,
+            inferred=inferred, figures=figures,
+        )  # fmt: skip
 
     return await rdf_answer(
         request, graph=graph, settings=settings, key=iri, path=path, fmt=fmt,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pyoxigraph import NamedNode
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import GraphDep, SettingsDep
-from api.html import Value, curie, link_for, render, term_context
+from api.html import Value, curie, link_for, map_json, network_json, render, term_context
 from api.routing import get_and_head
+from kg.describe.network import PICTURE_NODES, cooperation_picture, country_marks
 from kg.describe.resources import select
 from kg.describe.terms import ontology_terms
 from kg.errors import NotFound
@@ -34,8 +37,10 @@ router = APIRouter(tags=["pages"])
 
 @get_and_head(router, "/", name="home", include_in_schema=False)
 async def home(request: Request, graph: GraphDep, settings: SettingsDep) -> Response:
-    """What the graph is, instances per class, and where to start."""
-    rows = await run_in_threadpool(select, graph.store, "class_counts")
+    """What the graph is, a picture of the cooperation and a map, instances per class, and where
+    to start."""
+    base = settings.base_iri
+    rows = await run_in_threadpool(select, graph.store, "class_counts", base=base)
     counts = []
     for row in rows:
         iri = row["class"].value
@@ -43,7 +48,20 @@ async def home(request: Request, graph: GraphDep, settings: SettingsDep) -> Resp
             name = row["label"].value if "label" in row else iri[len(settings.ontology_iri) :]
             counts.append((Value(name, link_for(iri, settings=settings)), int(row["count"].value)))
     entries = [(Value(heading, "/ontology/" + local)) for local, heading in ENTRY_POINTS]
-    context = {"counts": counts, "entries": entries, "version": graph.version}
+    network = await graph.derive(
+        ("cooperation picture", base), partial(cooperation_picture, graph.store, base=base)
+    )
+    marks = await graph.derive(
+        ("country marks", base), partial(country_marks, graph.store, base=base)
+    )
+    context = {
+        "counts": counts,
+        "entries": entries,
+        "version": graph.version,
+        "network": network_json(network, settings=settings),
+        "picture_limit": PICTURE_NODES,
+        "countries": map_json(marks, settings=settings),
+    }
     return render(request, "home.html", context, headers={"Vary": "Accept-Language"})
 
 

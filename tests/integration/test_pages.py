@@ -6,6 +6,8 @@ checked to work without JavaScript and to show markup in data as text.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,23 +70,31 @@ def test_home_page_says_what_the_graph_is_and_counts_by_class(real_url: str) -> 
                   "/ontology/QuantitativeClaim", "/query"):  # fmt: skip
         assert f'href="{entry}"' in page.text
     assert '<link rel="stylesheet" href="/static/site.css">' in page.text
-    assert "<script" not in page.text  # no JavaScript needed
+    # Scripts only draw the pictures, from this server's bundle and the JSON the page carries;
+    # everything else reads without JavaScript.
+    scripts = re.findall(r"<script[^>]*>", page.text)
+    assert scripts == [
+        '<script type="application/json" id="network-data">',
+        '<script type="application/json" id="countries-data">',
+        '<script src="/static/dist/pages.js">',
+    ]
     assert httpx.get(real_url + "/static/site.css").status_code == 200
 
 
 def test_resource_page_labels_follow_accept_language(real_url: str) -> None:
     doc = real_url + "/doc/chinese-academy-of-sciences"
     english = httpx.get(doc, headers={"Accept": "text/html"})
-    assert f'<h1 id="label">{CAS_NAME}</h1>' in english.text
+    assert f'<h1 id="label" lang="en">{CAS_NAME}</h1>' in english.text
+    assert '<span lang="zh">中国科学院</span>' in english.text  # the other label, tagged
     chinese = httpx.get(doc, headers={"Accept": "text/html", "Accept-Language": "zh-CN,zh;q=0.9"})
-    assert '<h1 id="label">中国科学院</h1>' in chinese.text
+    assert '<h1 id="label" lang="zh">中国科学院</h1>' in chinese.text
     assert chinese.headers["etag"] != english.headers["etag"]
     assert "Accept-Language" in chinese.headers["vary"]
     # No Chinese label: English is the fallback.
     alliance = httpx.get(
         real_url + "/doc/xi-jinping", headers={"Accept": "text/html", "Accept-Language": "fr"}
     )
-    assert '<h1 id="label">Xi Jinping</h1>' in alliance.text
+    assert '<h1 id="label" lang="en">Xi Jinping</h1>' in alliance.text
 
 
 def test_resource_page_shows_types_values_incoming_links_and_quotes(real_url: str) -> None:
@@ -177,4 +187,66 @@ def test_in_chromium_a_script_in_a_label_is_shown_as_text(
     driver.find_element(By.LINK_TEXT, HOSTILE).click()  # type: ignore[attr-defined]
     assert driver.find_element(By.ID, "label").text == HOSTILE  # type: ignore[attr-defined]
     assert driver.execute_script("return window.pwned === undefined")  # type: ignore[attr-defined]
-    assert driver.find_elements(By.CSS_SELECTOR, "main script, main img") == []  # type: ignore[attr-defined]
+    # The only scripts in the page's content are the JSON data of its pictures, never run.
+    scripts = driver.find_elements(By.CSS_SELECTOR, "main script")  # type: ignore[attr-defined]
+    assert {s.get_attribute("type") for s in scripts} <= {"application/json"}
+    assert driver.find_elements(By.CSS_SELECTOR, "main img") == []  # type: ignore[attr-defined]
+    data = json.loads(driver.find_element(By.ID, "neighbourhood-data").get_attribute("textContent"))  # type: ignore[attr-defined]
+    assert HOSTILE in {node["label"] for node in data["nodes"]}
+    labels = driver.find_elements(By.CSS_SELECTOR, "#neighbourhood svg text")  # type: ignore[attr-defined]
+    assert labels and driver.find_elements(By.CSS_SELECTOR, "#neighbourhood svg script") == []  # type: ignore[attr-defined]
+
+
+def _outside_inferred(page: str) -> str:
+    before, found, rest = page.partition('<details id="inferred">')
+    return before + (rest.split("</details>", 1)[1] if found else "")
+
+
+def test_resource_page_keeps_inferred_alignments_apart(real_url: str) -> None:
+    page = httpx.get(real_url + "/doc/chinese-academy-of-sciences.html").text
+    shown = _outside_inferred(page)
+    # The partnerships are listed once, under the asserted "party", not again under PROV.
+    assert shown.count('<a href="/id/cas-cooperation-agreements">') == 1
+    for alignment in ("prov:wasAssociatedWith", "prov:wasAttributedTo", "party to", "prov:Agent"):
+        assert alignment not in shown, alignment
+    inferred = page.split('<details id="inferred">')[1].split("</details>")[0]
+    assert "prov:wasAssociatedWith" in inferred and "prov:wasAttributedTo" in inferred
+    assert '<a href="/ontology/Organisation">Organisation</a>' in inferred  # an inferred type
+    # Every RDF format still carries the inferred triples.
+    turtle = httpx.get(real_url + "/doc/chinese-academy-of-sciences.ttl").text
+    assert "prov:wasAssociatedWith" in turtle or "wasAssociatedWith" in turtle
+
+
+def test_partnership_page_shows_the_figure_that_sizes_it(real_url: str) -> None:
+    page = httpx.get(real_url + "/doc/partnerships-china-countries-and-regions.html").text
+    figures = page.split('<section id="figures"')[1].split("</section>")[0]
+    row = figures.split('<tr class="figure">')[1]
+    assert '<td class="qualifier">More than</td><td class="number value">160</td>' in row
+    assert (
+        'href="/id/countries-and-regions-with-science-and-technology-partnerships-with-china"'
+        in row
+    )
+    # The supporting sentence is quoted once on the page: the partnership's source says it too.
+    assert page.count("According to statistics, China has established") == 1
+    quotes = page.split('<section id="quotes"')[1].split("</section>")[0]
+    assert '<blockquote lang="en">According to statistics, China has established' in quotes
+    group = httpx.get(
+        real_url + "/doc/countries-and-regions-with-science-and-technology-partnerships-with-china",
+        headers={"Accept": "text/html"},
+    ).text
+    assert '<td class="number value">160</td>' in group  # the group's own figure
+    assert '<section id="figures"' not in httpx.get(real_url + "/doc/xi-jinping.html").text
+
+
+def test_country_page_carries_its_map_mark_and_partnerships(real_url: str) -> None:
+    page = httpx.get(real_url + "/doc/china.html").text
+    data = page.split('<script type="application/json" id="country-data">')[1]
+    marks = json.loads(data.split("</script>")[0])
+    assert [mark["code"] for mark in marks] == ["156"]
+    partnerships = page.split('<ul id="partnerships">')[1].split("</ul>")[0]
+    assert partnerships.count("<li>") == _sparql_count(
+        real_url,
+        "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p <https://w3id.org/scicoop/ontology#party> "
+        "<https://w3id.org/scicoop/id/china> }",
+    )
+    assert '<a href="/id/partnerships-china-countries-and-regions">' in partnerships

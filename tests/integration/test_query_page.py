@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import httpx
 import pytest
+
+from kg.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -60,16 +64,26 @@ def test_page_has_the_editor_with_prefixes_and_the_examples(base_url: str) -> No
     assert "Actors and their labels" in html
     assert "Every actor with its English label, whatever kind of actor it is." in html
     assert "Academies" in html
-    assert '<script src="/static/query.js">' in html
+    assert '<script src="/static/dist/query.js" nonce="' in html
     assert "https://" + "cdn" not in html  # everything is served locally
 
 
 def test_static_assets_are_served(base_url: str) -> None:
-    script = httpx.get(base_url + "/static/query.js")
+    script = httpx.get(base_url + "/static/dist/query.js")
     assert script.status_code == 200
+    assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
     assert "textContent" in script.text
-    assert "innerHTML" not in script.text
+    # Our own code writes data only as text: no markup from strings anywhere in its sources.
+    sources = sorted((PROJECT_ROOT / "frontend" / "src").rglob("*.js"))
+    assert sources
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", text), (
+            source
+        )
     assert httpx.get(base_url + "/static/query.css").status_code == 200
+    licences = httpx.get(base_url + "/static/dist/LICENSES.md")
+    assert licences.status_code == 200 and "| @codemirror/view |" in licences.text
 
 
 def test_without_javascript_the_server_renders_the_table_escaped(base_url: str) -> None:
@@ -143,11 +157,10 @@ def test_in_chromium_markup_in_data_is_shown_as_text(base_url: str, chrome: obje
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver = chrome
-    driver.get(base_url + "/query")  # type: ignore[attr-defined]
-    editor = driver.find_element(By.ID, "query")  # type: ignore[attr-defined]
-    editor.clear()
-    editor.send_keys(CAS_QUERY)
-    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
+    driver.get(base_url + "/query?query=" + quote(CAS_QUERY))  # type: ignore[attr-defined]
+    WebDriverWait(driver, 20).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "body[data-editor-ready]"))
+    )
     WebDriverWait(driver, 20).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, "#results tbody tr"))
     )

@@ -1,0 +1,1 @@
+"use strict";(()=>{var{SwaggerUIBundle:e}=window;window.ui=e({url:"/openapi.json",dom_id:"#swagger-ui",layout:"BaseLayout",deepLinking:!0,showExtensions:!0,showCommonExtensions:!0,presets:[e.presets.apis,e.SwaggerUIStandalonePreset]});})();
