@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -212,31 +213,42 @@ def real_url(real_server: LiveServer) -> str:
     return real_server.url
 
 
-@pytest.fixture
-def chrome() -> Iterator[object]:
-    """Headless Chromium through chromedriver; absent binaries FAIL the test (CI installs them)."""
+@contextmanager
+def chromium(*, window: str = "1280,1024", logs: bool = False) -> Iterator[Any]:
+    """Headless Chromium through chromedriver; absent binaries FAIL the test (CI installs them).
+
+    With ``logs``, Chrome's performance log (every request) and browser log (the console) are
+    kept for the test to read.
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     for binary in (CHROMIUM, CHROMEDRIVER):
-        assert binary.exists(), (
-            f"{binary} is missing: install Debian's chromium and chromium-driver"
-        )
+        assert binary.exists(), f"{binary} is missing: run `make browser`"
     profile = tempfile.mkdtemp(prefix="kg-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run",
-        f"--user-data-dir={profile}", "--window-size=1280,1024",
+        f"--user-data-dir={profile}", f"--window-size={window}",
     ):  # fmt: skip
         options.add_argument(argument)
+    if logs:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
         yield driver
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def chrome() -> Iterator[object]:
+    """Headless Chromium (see :func:`chromium`)."""
+    with chromium() as driver:
+        yield driver
 
 
 # --- Virtuoso: a real server per test session (issue #16) -----------------------------------------

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ import pytest
 import rdflib
 
 from kg.settings import PROJECT_ROOT
-from tests.integration.conftest import CHROMEDRIVER, CHROMIUM
+from tests.integration.conftest import chromium
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -68,30 +66,11 @@ def browser(real_url: str) -> Iterator[Any]:
     """Headless Chromium that records the requests it makes and its console (the conftest's
     ``chrome`` fixture with Chrome's performance and browser logs turned on). On leaving, the
     test fails if any request went elsewhere than the test server or the console has an error."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    for binary in (CHROMIUM, CHROMEDRIVER):
-        assert binary.exists(), f"{binary} is missing: run `make browser`"
-    profile = tempfile.mkdtemp(prefix="kg-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        f"--user-data-dir={profile}", "--window-size=1280,1400",
-    ):  # fmt: skip
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+    with chromium(window="1280,1400", logs=True) as driver:
         driver.get("about:blank")
         driver.get_log("performance")  # the browser's own start-up page, before any test page
         yield driver
         _assert_offline_and_clean(driver, real_url)
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _assert_offline_and_clean(driver: Any, server: str) -> None:
