@@ -16,6 +16,7 @@ from kg.contrib.workspace import Workspace
 from kg.errors import UnusableInputError
 from kg.graph.inference import materialise
 from kg.graph.loading import parse_text, quiet_ill_typed_literals
+from kg.namespaces import BASE
 from kg.settings import Settings
 
 __all__ = ["load_shapes", "check_shapes"]
@@ -34,7 +35,7 @@ def load_shapes(paths: Sequence[Path], *, settings: Settings) -> Graph:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise UnusableInputError(f"{path}: cannot read ({error})") from None
-        for triple in parse_text(text, path=path).graph:
+        for triple in parse_text(text.replace(BASE, settings.base_iri), path=path).graph:
             shapes.add(triple)
     return shapes
 

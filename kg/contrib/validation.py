@@ -36,7 +36,6 @@ from kg.contrib.terms import check_terms
 from kg.contrib.workspace import Workspace
 from kg.errors import RdfSyntaxError, UnusableInputError
 from kg.graph.loading import ParsedFile, rdf_files
-from kg.namespaces import BASE
 from kg.settings import Settings
 
 __all__ = [
@@ -67,23 +66,11 @@ class Context:
     ontology_parses: bool = True
 
 
-def in_files_base(settings: Settings) -> Settings:
-    """``settings`` in the base the repository's files are written in.
-
-    Contributions are files: they are checked as written, in ``kg.namespaces.BASE``, whatever
-    base the graph is served under (``KG_BASE_IRI`` rebases IRIs when the graph is loaded).
-    """
-    if settings.base_iri == BASE:
-        return settings
-    return settings.model_copy(update={"base_iri": BASE})
-
-
 def load_context(settings: Settings, *, leave_out: Iterable[Path] = ()) -> Context:
     """Parse the data files (but ``leave_out``), the ontology and the shapes of ``settings``.
 
     Never raises for bad input: what makes the context unusable is in ``errors``.
     """
-    settings = in_files_base(settings)
     skipped = {p.resolve() for p in leave_out}
     try:
         data_files = [p for p in rdf_files([settings.data_dir]) if p.resolve() not in skipped]
@@ -125,7 +112,6 @@ def validate(
     Never raises for bad input: unusable input is reported in ``errors`` (exit code 2), and every
     other problem is a located :class:`Finding`.
     """
-    settings = in_files_base(settings)
     try:
         data_files = rdf_files([settings.data_dir])
         given_files = rdf_files(paths) if paths else data_files
@@ -157,7 +143,6 @@ def validate_contribution(
     ``text`` is the Turtle it was parsed from, for the unused-prefix check (None: skip it);
     ``context``, when given, is what :func:`load_context` returned for ``settings``.
     """
-    settings = in_files_base(settings)
     return _check(
         [parsed],
         [],

@@ -397,12 +397,3 @@ def test_sarif_uris_are_relative_to_the_repository_root_from_anywhere(
         "tests/cases/validation/partnership_one_party.ttl"
     )
     assert location["region"] == {"startLine": 8}
-
-
-def test_files_are_checked_in_their_own_base_whatever_base_serves_them(
-    settings: Settings,
-) -> None:
-    mirror = settings.model_copy(update={"base_iri": "http://mirror.example/kg/"})
-    report = validate(None, settings=mirror)
-    violations = [f for f in report.findings if f.severity == "Violation"]
-    assert report.exit_code == 0 and violations == [], violations[:3]
