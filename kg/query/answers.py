@@ -147,6 +147,8 @@ def write_graph(
     CannotWrite (a 406) when ``fmt`` cannot carry ``triples``.
     """
     rdf_format = fmt.graph_writer
+    if prefixes:
+        prefixes = _usable_prefixes(triples, prefixes)
     if rdf_format != pyoxigraph.RdfFormat.RDF_XML:
         return pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes)  # type: ignore[arg-type,return-value]
     body: bytes = pyoxigraph.serialize(  # type: ignore[assignment]
@@ -157,6 +159,31 @@ def write_graph(
     body = body.replace(b"\r", b"&#13;")
     _check_names(body, fmt)
     return body
+
+
+#: A local name every Turtle parser reads after a prefix (a subset of PN_LOCAL: no escapes, no
+#: trailing dot), or none at all.
+_PLAIN_LOCAL = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?)?")
+
+
+def _usable_prefixes(
+    triples: Sequence[pyoxigraph.Triple], prefixes: dict[str, str]
+) -> dict[str, str]:
+    """``prefixes`` less those under which some IRI of ``triples`` has no plain local name.
+
+    pyoxigraph abbreviates ``<…/id/.>`` as ``id:.``, which no parser reads back (a local name
+    may not end in a dot); such an IRI is then written in full.
+    """
+    unusable = set()
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            if not isinstance(term, pyoxigraph.NamedNode):
+                continue
+            for name, namespace in prefixes.items():
+                local = term.value[len(namespace) :]
+                if term.value.startswith(namespace) and not _PLAIN_LOCAL.fullmatch(local):
+                    unusable.add(name)
+    return {name: ns for name, ns in prefixes.items() if name not in unusable}
 
 
 def _xml_ready(triples: Sequence[pyoxigraph.Triple], fmt: Format) -> list[pyoxigraph.Triple]:

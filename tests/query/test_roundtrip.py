@@ -667,3 +667,16 @@ def test_rdflib_reads_n_triples_iris_with_spaces() -> None:
     output = write_answer([triple], by_name("nt"), limit=LIMIT)
     parsed = rdflib.Graph().parse(data=output, format="nt")
     assert_same_graph(parsed, rdflib_graph([triple]), output)
+
+
+def test_an_iri_with_no_plain_local_name_is_written_in_full(
+    project: tuple[Settings, dict[str, object]],
+) -> None:
+    # pyoxigraph would write id:. here, which no Turtle parser reads (found by hypothesis).
+    odd = NamedNode(ID + ".")
+    triples = [Triple(NamedNode(EX + "s"), NamedNode(EX + "p"), odd)]
+    output = serialize(triples, by_name("ttl"), settings=project[0])
+    assert f"<{ID}.>".encode() in output
+    assert_same_graph(
+        rdflib.Graph().parse(data=output, format="turtle"), rdflib_graph(triples), output
+    )
