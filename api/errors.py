@@ -22,6 +22,7 @@ from fastapi.responses import Response
 
 from api import html
 from kg.errors import KGError, NotFound
+from kg.settings import Settings
 
 __all__ = ["ErrorAnswer", "describe_error", "render_error", "install_error_handlers"]
 
@@ -90,10 +91,13 @@ def render_error(request: Request, answer: ErrorAnswer) -> Response:
     return Response(body, status_code=answer.status, headers=answer.headers, media_type=media_type)
 
 
-def _not_found_text(error: NotFound) -> str:
+def _not_found_text(error: NotFound, settings: Settings) -> str:
     lines = [str(error)]
     if error.suggestions:
-        shown = "; ".join(f"{label} <{html.path_for(iri)}>" for iri, label in error.suggestions)
+        shown = "; ".join(
+            f"{label} <{html.link_for(iri, settings=settings) or iri}>"
+            for iri, label in error.suggestions
+        )
         lines.append(f"similar names: {shown}")
     if error.search:
         lines.append(f"search the labels: /api/search?{urlencode({'q': error.search})}")
@@ -106,7 +110,7 @@ async def _known(request: Request, error: Exception) -> Response:
         if "text/html" in request.headers.get("accept", ""):
             return html.not_found_page(request, error)
         if not _wants_json(request):
-            body = _not_found_text(error) + "\n"
+            body = _not_found_text(error, request.app.state.service.settings) + "\n"
             return Response(body, status_code=404, media_type="text/plain; charset=utf-8")
     return render_error(request, describe_error(error))
 

@@ -30,7 +30,6 @@ __all__ = [
     "Value",
     "curie",
     "link_for",
-    "path_for",
     "languages",
     "pick",
     "term_context",
@@ -443,16 +442,6 @@ def render_graph(
         for t in triples
     ]
     return render(request, "graph.html", {"iri": iri, "rows": rows}, headers=headers)
-
-
-def path_for(iri: str) -> str:
-    """The path on this server of an IRI under the base, for plain-text answers (see link_for).
-
-    >>> path_for("https://w3id.org/scicoop/id/china")
-    '/id/china'
-    """
-    _, found, rest = iri.partition("/id/")
-    return "/id/" + rest if found else iri
 
 
 def not_found_page(request: Request, error: NotFound) -> Response:

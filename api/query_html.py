@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Graph, GraphNotReady, Service
 from api.errors import ErrorAnswer, describe_error
 from api.examples import load_examples
-from api.html import render
+from api.html import link_for, render
 from api.querying import execute, prepare_query
 from api.responses import by_media_type, result_formats_for
 from kg.describe.resources import select
@@ -83,23 +83,10 @@ def completions(graph: Graph, settings: Settings) -> dict[str, object]:
     return {"prefixes": prefixes, "terms": terms}
 
 
-def link_for(iri: str, *, base: str) -> str | None:
-    """Where an IRI links: its path on this server when under the base, else itself if web.
-
-    >>> link_for("https://w3id.org/scicoop/id/x", base="https://w3id.org/scicoop/")
-    '/id/x'
-    >>> link_for("urn:isbn:1", base="https://w3id.org/scicoop/") is None
-    True
-    """
-    if iri.startswith(base):
-        return "/" + iri[len(base) :]
-    return iri if iri.startswith(("http://", "https://")) else None
-
-
-def _term_cell(term: dict[str, str], *, base: str) -> Cell:
+def _term_cell(term: dict[str, str], *, settings: Settings) -> Cell:
     kind, value = term.get("type"), term.get("value", "")
     if kind == "uri":
-        return Cell(value, link_for(value, base=base))
+        return Cell(value, link_for(value, settings=settings))
     if kind == "bnode":
         return Cell("_:" + value)
     if "xml:lang" in term:
@@ -107,34 +94,34 @@ def _term_cell(term: dict[str, str], *, base: str) -> Cell:
     return Cell(value)
 
 
-def _results_table(body: bytes, *, base: str) -> Table:
+def _results_table(body: bytes, *, settings: Settings) -> Table:
     """A SPARQL JSON answer as a table."""
     data = json.loads(body)
     if "boolean" in data:
         return Table(["boolean"], [[Cell(str(data["boolean"]).lower())]])
     columns = data["head"]["vars"]
     rows = [
-        [_term_cell(b[c], base=base) if c in b else Cell("") for c in columns]
+        [_term_cell(b[c], settings=settings) if c in b else Cell("") for c in columns]
         for b in data["results"]["bindings"]
     ]
     return Table(columns, rows)
 
 
-def _ox_cell(term: object, *, base: str) -> Cell:
+def _ox_cell(term: object, *, settings: Settings) -> Cell:
     if isinstance(term, pyoxigraph.NamedNode):
-        return Cell(term.value, link_for(term.value, base=base))
+        return Cell(term.value, link_for(term.value, settings=settings))
     if isinstance(term, pyoxigraph.Literal) and term.language:
         return Cell(f"{term.value} @{term.language}")
     return Cell(str(getattr(term, "value", term)))
 
 
-def _graph_table(body: bytes, *, base: str) -> Table:
+def _graph_table(body: bytes, *, settings: Settings) -> Table:
     """An N-Triples answer as a subject/predicate/object table."""
     rows = [
         [
-            _ox_cell(t.subject, base=base),
-            _ox_cell(t.predicate, base=base),
-            _ox_cell(t.object, base=base),
+            _ox_cell(t.subject, settings=settings),
+            _ox_cell(t.predicate, settings=settings),
+            _ox_cell(t.object, settings=settings),
         ]
         for t in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.N_TRIPLES)
     ]
@@ -158,8 +145,12 @@ async def _run(
     body = await execute(
         prepared, graph=graph, metrics=metrics, result_format=wanted, client=client
     )
-    base = service.settings.base_iri
-    table = _graph_table(body, base=base) if is_graph else _results_table(body, base=base)
+    settings = service.settings
+    table = (
+        _graph_table(body, settings=settings)
+        if is_graph
+        else _results_table(body, settings=settings)
+    )
     downloads = [
         {"name": fmt.name, "href": "/sparql?" + urlencode({"query": query, "format": fmt.name})}
         for fmt in offered
