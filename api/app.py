@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from api.answer_cache import AnswerCache
 from api.deps import Graph, Service
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware, HeaderLimitMiddleware
@@ -166,6 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Disposition"],
         max_age=600,
     )
-    # Outermost, so every answer carries them, errors and CORS preflights included.
+    # Outside it, so every answer carries them, errors and CORS preflights included.
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost: a repeated GET /sparql is answered as the layers above answered it the first time.
+    app.add_middleware(AnswerCache, service=app.state.service)
     return app

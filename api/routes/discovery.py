@@ -22,6 +22,7 @@ from api.documents import DOCUMENT_FORMATS, rdf_answer
 from api.routing import get_and_head
 from kg.describe.resources import all_quads, construct, licence, select
 from kg.describe.terms import prefixes_for
+from kg.query.answers import usable_prefixes
 from kg.query.formats import by_name
 from kg.settings import Settings
 
@@ -132,7 +133,8 @@ def _chunks(graph: Graph, settings: Settings, name: str) -> Iterator[bytes]:
     for _, group in itertools.groupby(quads, key=lambda q: q.graph_name):
         group_iter = iter(group)
         while batch := list(itertools.islice(group_iter, CHUNK)):
-            yield cast(bytes, pyoxigraph.serialize(batch, format=fmt, prefixes=prefixes))
+            usable = usable_prefixes(batch, prefixes) if prefixes else None
+            yield cast(bytes, pyoxigraph.serialize(batch, format=fmt, prefixes=usable))
 
 
 def _dump_headers(graph: Graph, name: str) -> dict[str, str]:

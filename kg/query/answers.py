@@ -29,7 +29,7 @@ from kg.query.formats import FORMATS, CannotWrite, Format
 if TYPE_CHECKING:  # not imported at run time: query worker processes start without rdflib
     from kg.query.gate import PreparedQuery
 
-__all__ = ["write_answer", "write_graph", "check_format", "dataset_for"]
+__all__ = ["write_answer", "write_graph", "usable_prefixes", "check_format", "dataset_for"]
 
 #: Characters XML 1.0 cannot hold, even as character references (XML 1.0 §2.2, ``Char``).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -148,7 +148,7 @@ def write_graph(
     """
     rdf_format = fmt.graph_writer
     if prefixes:
-        prefixes = _usable_prefixes(triples, prefixes)
+        prefixes = usable_prefixes(triples, prefixes)
     if rdf_format != pyoxigraph.RdfFormat.RDF_XML:
         return pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes)  # type: ignore[arg-type,return-value]
     body: bytes = pyoxigraph.serialize(  # type: ignore[assignment]
@@ -166,8 +166,8 @@ def write_graph(
 _PLAIN_LOCAL = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?)?")
 
 
-def _usable_prefixes(
-    triples: Sequence[pyoxigraph.Triple], prefixes: dict[str, str]
+def usable_prefixes(
+    triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad], prefixes: dict[str, str]
 ) -> dict[str, str]:
     """``prefixes`` less those under which some IRI of ``triples`` has no plain local name.
 

@@ -1,10 +1,11 @@
 """Run vetted queries in worker processes that are killed at their deadline.
 
 Neither engine can stop a running query: pyoxigraph has no timeout, ignores SIGALRM, and aborts
-the whole process when memory runs out. So each query runs in a worker process that opens the
-store read-only once (:mod:`kg.query.worker`); past the deadline the worker is killed and
-replaced, and the serving process, which waits for the pipe with a reader on its event loop,
-goes on answering other clients.
+the whole process when memory runs out. So each query runs in a worker process forked by the
+resident process that holds the graph in memory (:mod:`kg.store.resident`), sharing its pages
+(:mod:`kg.query.worker`); past the deadline the worker is killed and replaced, and the serving
+process, which waits for the pipe with a reader on its event loop, goes on answering other
+clients.
 
 Queries take one of two lanes (:mod:`kg.query.cost` tells which). ``heavy_workers`` of the
 workers (all but one, by default) form the heavy lane: a heavy query runs only there, so however
@@ -13,24 +14,21 @@ Heavy queries beyond the lane wait, ``heavy_queue`` of them and for one deadline
 that they are refused with :class:`kg.query.cost.TooManyHeavyQueries` (503 and Retry-After). A
 query that looked light but ran past ``light_budget`` seconds is remembered as heavy.
 
-Workers are also capped in address space (``RLIMIT_AS``) and, where the kernel lets an
-unprivileged process do so, moved into a network namespace of their own: even a ``SERVICE``
-that slipped past :mod:`kg.query.gate` could reach no host.
+Workers are also capped in what they add to the address space (``RLIMIT_AS``) and, where the
+kernel lets an unprivileged process do so, moved into a network namespace of their own: even a
+``SERVICE`` that slipped past :mod:`kg.query.gate` could reach no host.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import signal
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from pathlib import Path
 
 from kg.query.base import Dataset, QueryRunner
 from kg.query.cost import Cost, SlowQueries, TooManyHeavyQueries
@@ -46,20 +44,23 @@ from kg.query.errors import (
 from kg.query.formats import CannotWrite, Format, by_name
 from kg.query.gate import PreparedQuery
 from kg.query.limits import Limits
-from kg.query.worker import Request, serve
+from kg.query.worker import Request
+from kg.store.resident import ForkedProcess, Resident, ResidentGone
 
 __all__ = ["ProcessRunner"]
 
 log = logging.getLogger(__name__)
 
-#: How long a fresh worker may take to import pyoxigraph and open the store.
+#: How long a fresh worker may take to say it is ready.
 STARTUP_SECONDS = 60.0
+#: What a worker runs, in the resident's fork.
+WORKER = "kg.query.worker:serve"
 #: Answers up to this size are read on the event loop: the worker is writing them already.
 INLINE_BYTES = 1 << 20
 
 
 class ProcessRunner(QueryRunner):
-    """A pool of query processes over the store at ``store_path``, in two lanes.
+    """A pool of query processes forked by ``resident``, in two lanes.
 
     Each query gets ``limits.timeout`` seconds of a worker's time and at most
     ``limits.result_limit`` rows or triples. Light queries beyond the free workers wait their
@@ -69,9 +70,9 @@ class ProcessRunner(QueryRunner):
     thread.
     """
 
-    def __init__(self, store_path: Path, limits: Limits) -> None:
+    def __init__(self, resident: Resident, limits: Limits) -> None:
         super().__init__(limits)
-        self._store_path = Path(store_path)
+        self._resident = resident
         self._limits = limits
         self._timeout = limits.timeout
         self._result_limit = limits.result_limit
@@ -191,7 +192,7 @@ class ProcessRunner(QueryRunner):
     def _start(self, *, heavy: bool) -> _Worker:
         nice = self._limits.heavy_nice if heavy else 0
         return _Worker.start(
-            self._store_path, memory_limit=self._memory_limit, heavy=heavy, nice=nice
+            self._resident, memory_limit=self._memory_limit, heavy=heavy, nice=nice
         )
 
     def _replace(self, worker: _Worker) -> None:
@@ -266,7 +267,7 @@ class _Worker:
 
     warned = False
 
-    def __init__(self, process: BaseProcess, conn: Connection, *, heavy: bool) -> None:
+    def __init__(self, process: ForkedProcess, conn: Connection, *, heavy: bool) -> None:
         self.process = process
         self.conn = conn
         self.heavy = heavy
@@ -274,19 +275,14 @@ class _Worker:
 
     @classmethod
     def start(
-        cls, store_path: Path, *, memory_limit: int | None, heavy: bool, nice: int
+        cls, resident: Resident, *, memory_limit: int | None, heavy: bool, nice: int
     ) -> _Worker:
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe()
-        process = context.Process(
-            target=serve,
-            args=(theirs, str(store_path), memory_limit, nice),
-            name="kg-query-worker",
-            daemon=True,
-        )
-        process.start()
-        theirs.close()
-        return cls(process, ours, heavy=heavy)
+        """Have ``resident`` fork a worker (a round trip and a fork: milliseconds)."""
+        try:
+            process, conn = resident.fork(WORKER, memory_limit, nice)
+        except ResidentGone as gone:
+            raise WorkerLost(f"no query worker could be started: {gone}") from None
+        return cls(process, conn, heavy=heavy)
 
     async def ask(
         self, request: Request, timeout: float, *, threads: ThreadPoolExecutor
@@ -358,3 +354,4 @@ class _Worker:
         """Wait for the killed process (no zombie left) and close the pipe."""
         self.process.join(timeout=5)
         self.conn.close()
+        self.process.close()

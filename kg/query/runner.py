@@ -1,9 +1,9 @@
 """One interface for answering vetted queries, and the runner a store's capability calls for.
 
-``open_runner(store, limits)`` gives worker processes for a store they can open from its path
-(a runaway query is killed at its deadline), threads of this process for a store only this process
-holds, and forwarding for a remote server; all three keep the same :class:`~kg.query.limits.Limits`
-and the same admission rules.
+``open_runner(store, limits)`` gives worker processes forked from the resident process that
+holds the store (a runaway query is killed at its deadline), threads of this process for a store
+only this process holds, and forwarding for a remote server; all three keep the same
+:class:`~kg.query.limits.Limits` and the same admission rules.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ def open_runner(store: Store, limits: Limits) -> QueryRunner:
     """The runner ``store.runner`` calls for, held to ``limits``; each is imported only here."""
     if store.runner == "processes":
         from kg.query.processes import ProcessRunner
+        from kg.store.oxigraph import ResidentStore
 
-        assert store.path is not None, "a store run in processes lives on disk"
-        return ProcessRunner(store.path, limits)
+        assert isinstance(store, ResidentStore)
+        return ProcessRunner(store.resident, limits)
     if store.runner == "remote":
         from kg.query.remote import RemoteRunner
         from kg.store.remote import RemoteStore

@@ -1,7 +1,8 @@
-"""Inside a query worker process: open the store read-only, answer requests from the pipe.
+"""Inside a query worker: a reader forked by the resident process, answering from the pipe.
 
-The serving side is :mod:`kg.query.processes`. This module imports no rdflib, so a worker (spawned
-at start-up and after every kill) is ready in a fraction of the time the serving process took.
+The serving side is :mod:`kg.query.processes`; the resident (:mod:`kg.store.resident`) forks each
+worker with the graph already in memory, shared copy-on-write, so a worker (started at start-up
+and after every kill) is ready in milliseconds.
 
 The pipe carries, per query, one :class:`Request` in and one reply out: a tuple whose first item
 says what happened. An answer is ``("ok", size)`` followed by the body as one message of
@@ -40,19 +41,16 @@ class Request:
     result_limit: int
 
 
-def serve(conn: Connection, store_path: str, memory_limit: int | None, nice: int) -> None:
-    """Worker main: cap memory, lower priority, cut the network, open the store, answer requests."""
+def serve(conn: Connection, store: pyoxigraph.Store, memory_limit: int | None, nice: int) -> None:
+    """Worker main: cap memory, lower priority, cut the network, answer requests."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
     if nice:
         os.nice(nice)  # one-way for an unprivileged process: this worker stays in the heavy lane
     if memory_limit is not None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+        # The address space already holds the resident's graph: the cap is on what the query adds.
+        limit = _address_space() + memory_limit
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     note = _isolate_network()
-    try:
-        store = pyoxigraph.Store.read_only(store_path)
-    except OSError as error:
-        conn.send(("failed", f"cannot open the store at {store_path}: {error}"))
-        return
     conn.send(("ready", note))
     while True:
         try:
@@ -65,6 +63,15 @@ def serve(conn: Connection, store_path: str, memory_limit: int | None, nice: int
             conn.send_bytes(reply)
         else:
             conn.send(reply)
+
+
+def _address_space() -> int:
+    """This process's virtual size in bytes (``VmSize``)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise OSError("no VmSize in /proc/self/status")
 
 
 _CLONE_NEWUSER = 0x10000000

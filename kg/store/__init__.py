@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from kg.graph.files import load_any
     from kg.store.memory import MemoryStore
-    from kg.store.oxigraph import OxigraphStore
+    from kg.store.oxigraph import OxigraphStore, ResidentStore
     from kg.store.remote import RemoteStore
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "BACKENDS",
     "build_store",
     "OxigraphStore",
+    "ResidentStore",
     "MemoryStore",
     "RemoteStore",
     "load_any",
@@ -34,6 +35,7 @@ __all__ = [
 #: Names importable from here, resolved on first use so unused backends are never imported.
 _LAZY = {
     "OxigraphStore": "kg.store.oxigraph",
+    "ResidentStore": "kg.store.oxigraph",
     "MemoryStore": "kg.store.memory",
     "RemoteStore": "kg.store.remote",
     "load_any": "kg.graph.files",

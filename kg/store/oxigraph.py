@@ -1,25 +1,27 @@
-"""The embedded default: an Oxigraph store on disk (reopened on unchanged data) or in memory.
+"""The embedded default: an Oxigraph store in memory, in this process or in a resident one.
 
-On disk so that query worker processes can open it read-only (``pyoxigraph.Store.read_only``) and
-be killed at a deadline without taking the serving process with them. ``KG_STORE_PATH`` holds one
-folder per data version, each with a marker file naming the version it was built from; a restart
-on the same files (and base IRI) opens it as it is, without parsing anything. Building takes an
-exclusive lock next to the folder, so uvicorn workers starting together build it once; everyone
-then opens it read-only. A reload on changed data builds the new version beside the one still
-being served, which is removed once no process holds it open.
+One-shot commands and tests hold the store in their own process (:class:`OxigraphStore`, queries
+in threads). A server holds it in a resident process shared by all its workers
+(:mod:`kg.store.resident`): queries for clients run in readers forked from it, which can be
+killed at their deadline, and the server's own lookups go to a reader of their own
+(:class:`ResidentStore`). ``KG_STORE_PATH`` holds one folder per data version with the
+resident's snapshot, so a restart on the same files (and base IRI) loads that snapshot without
+parsing or inference; a reload on changed data builds the new version beside the one still being
+served, whose folder is removed once no resident holds it.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
+import queue
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -27,25 +29,76 @@ import pyoxigraph
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.graph.files import data_version, load_into, rdf_files, serving_paths
+from kg.graph.files import data_version, load_into, serving_paths
 from kg.graph.inference import materialise_in_store
 from kg.graph.loading import inferred_graph_iri
 from kg.settings import Settings
 from kg.store.base import QueryResult, RunnerKind
+from kg.store.resident import ForkedProcess, Resident
 
-__all__ = ["OxigraphStore", "InMemoryOxigraphStore", "open_oxigraph", "MARKER"]
+__all__ = ["OxigraphStore", "ResidentStore", "open_oxigraph", "open_in_process", "build_in_memory"]
 
 log = logging.getLogger(__name__)
 
-#: The file in the store folder that records which data the store holds.
-MARKER = "scicoop-store.json"
-#: Data files up to this size in all are built in memory before they are written to disk.
-STAGE_IN_MEMORY_BYTES = 256 * 2**20
+#: Readers a server keeps for its own lookups (pages, typed routes), started as needed.
+OWN_READERS = 4
+
+
+def _options(
+    default_graph: list[pyoxigraph.NamedNode] | None,
+    named_graphs: list[pyoxigraph.NamedNode] | None,
+    substitutions: Mapping[pyoxigraph.Variable, Any] | None,
+) -> dict[str, object]:
+    """pyoxigraph's query options: the default graph is the union of all unless one is given."""
+    options: dict[str, object] = {}
+    if default_graph is not None or named_graphs is not None:
+        options["default_graph"] = default_graph or []
+        options["named_graphs"] = named_graphs or []
+    else:
+        options["use_default_graph_as_union"] = True
+    if substitutions:
+        options["substitutions"] = dict(substitutions)
+    return options
 
 
 @dataclass
 class OxigraphStore:
-    """An Oxigraph store at ``path`` holding one version of the graph."""
+    """An Oxigraph store in this process's memory: for one-shot commands and tests."""
+
+    runner: ClassVar[RunnerKind] = "threads"
+    persistent: ClassVar[bool] = False
+    engine: ClassVar[str] = "Oxigraph"
+    failures: ClassVar[tuple[type[Exception], ...]] = (OSError, RuntimeError, ValueError)
+
+    path: Path | None
+    version: str
+    named_graphs: list[str]
+    store: pyoxigraph.Store = field(repr=False)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[pyoxigraph.Variable, Any] | None = None,
+        default_graph: list[pyoxigraph.NamedNode] | None = None,
+        named_graphs: list[pyoxigraph.NamedNode] | None = None,
+    ) -> QueryResult:
+        """Run ``sparql``; the default graph is the union of all named graphs unless given."""
+        options = _options(default_graph, named_graphs, substitutions)
+        return self.store.query(sparql, **options)  # type: ignore[arg-type,no-any-return]
+
+    def close(self) -> None:
+        del self.store
+
+
+@dataclass
+class ResidentStore:
+    """The graph of a resident process (:mod:`kg.store.resident`), asked through its readers.
+
+    Client queries run in readers of the :class:`~kg.query.processes.ProcessRunner` over
+    ``resident``; ``query`` here serves the server's own lookups, answered by up to
+    :data:`OWN_READERS` readers of their own and read back into pyoxigraph objects.
+    """
 
     runner: ClassVar[RunnerKind] = "processes"
     persistent: ClassVar[bool] = True
@@ -55,12 +108,18 @@ class OxigraphStore:
     path: Path | None
     version: str
     named_graphs: list[str]
-    store: pyoxigraph.Store = field(repr=False)
+    resident: Resident = field(repr=False)
     owns_path: bool = False
-    #: True when this object opened a store built earlier instead of loading the files.
+    #: True when the resident loaded a snapshot of this version instead of the files.
     reopened: bool = False
     #: A shared lock on the version's "in use" file while this store is open (see ``_prune``).
     in_use: IO[str] | None = field(default=None, repr=False)
+    _idle: queue.LifoQueue[tuple[ForkedProcess, Connection]] = field(
+        default_factory=queue.LifoQueue, repr=False
+    )
+    _started: threading.Semaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(OWN_READERS), repr=False
+    )
 
     def query(
         self,
@@ -69,74 +128,144 @@ class OxigraphStore:
         substitutions: Mapping[pyoxigraph.Variable, Any] | None = None,
         default_graph: list[pyoxigraph.NamedNode] | None = None,
         named_graphs: list[pyoxigraph.NamedNode] | None = None,
-        **options: object,
     ) -> QueryResult:
-        """Run ``sparql``; the default graph is the union of all named graphs unless given."""
-        if default_graph is not None or named_graphs is not None:
-            options["default_graph"] = default_graph or []
-            options["named_graphs"] = named_graphs or []
-        else:
-            options.setdefault("use_default_graph_as_union", True)
-        if substitutions:
-            options["substitutions"] = dict(substitutions)
-        return self.store.query(sparql, **options)  # type: ignore[arg-type,no-any-return]
+        """Answer ``sparql`` in a reader; a reader that died is replaced and asked again."""
+        request = (sparql, dict(substitutions or {}), default_graph, named_graphs)
+        for attempt in (1, 2):
+            reader = self._reader()
+            try:
+                reader[1].send(request)
+                reply = reader[1].recv()
+            except (EOFError, OSError):
+                self._discard(reader)
+                if attempt == 2:
+                    stopped = "the store's reader process stopped; see the server log"
+                    raise OSError(stopped) from None
+                continue
+            self._idle.put(reader)
+            return _unpack(reply)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _reader(self) -> tuple[ForkedProcess, Connection]:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        if self._started.acquire(blocking=False):
+            try:
+                return self.resident.fork("kg.store.oxigraph:answer_own_queries")
+            except BaseException:
+                self._started.release()
+                raise
+        return self._idle.get()
+
+    def _discard(self, reader: tuple[ForkedProcess, Connection]) -> None:
+        reader[0].kill()
+        reader[1].close()
+        reader[0].close()
+        self._started.release()
 
     def close(self) -> None:
-        """Release the store; remove its folder when this object created it."""
-        del self.store
+        """Stop the readers and disconnect; remove the folder when this object created it."""
+        while True:
+            try:
+                self._discard(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        self.resident.close()
         if self.in_use is not None:
             self.in_use.close()  # drops the shared lock: the next build may prune this version
         if self.owns_path and self.path is not None:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
-@dataclass
-class InMemoryOxigraphStore(OxigraphStore):
-    """An Oxigraph store in this process's memory: for one-shot commands and tests."""
+def answer_own_queries(conn: Connection, store: pyoxigraph.Store) -> None:
+    """A reader's loop for :class:`ResidentStore`: answers as SPARQL JSON or N-Triples bytes."""
+    while True:
+        try:
+            sparql, substitutions, default_graph, named_graphs = conn.recv()
+        except EOFError:
+            return
+        try:
+            options = _options(default_graph, named_graphs, substitutions)
+            answer = store.query(sparql, **options)  # type: ignore[arg-type]
+            if isinstance(answer, pyoxigraph.QueryTriples):
+                reply: tuple[object, ...] = (
+                    "triples",
+                    answer.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES),
+                )
+            else:
+                reply = ("results", answer.serialize(format=pyoxigraph.QueryResultsFormat.JSON))
+        except SyntaxError as error:
+            reply = ("error", SyntaxError(str(error)))
+        except (OSError, RuntimeError, ValueError) as error:
+            reply = ("error", type(error)(str(error)))
+        conn.send(reply)
 
-    runner: ClassVar[RunnerKind] = "threads"
-    persistent: ClassVar[bool] = False
 
-    def close(self) -> None:
-        del self.store
+def _unpack(reply: tuple[Any, ...]) -> QueryResult:
+    kind, content = reply
+    if kind == "triples":
+        quads = pyoxigraph.parse(content, pyoxigraph.RdfFormat.N_TRIPLES)
+        return [quad.triple for quad in quads]
+    if kind == "results":
+        return pyoxigraph.parse_query_results(content, pyoxigraph.QueryResultsFormat.JSON)  # type: ignore[return-value]
+    raise content
 
 
 def open_oxigraph(
     settings: Settings, *, on_disk: bool = True, dataset: Dataset | None = None
-) -> OxigraphStore:
+) -> OxigraphStore | ResidentStore:
     """The graph of ``serving_paths(settings)`` (or ``dataset``) in an Oxigraph store.
 
-    On disk at ``settings.store_path`` (reused when its marker names the same data version), or in
-    a temporary folder removed by ``close``; in memory when ``on_disk`` is false.
+    In this process when ``on_disk`` is false (or for a ``dataset``); otherwise held by the
+    resident of ``settings.store_path``'s folder for this data version (loading its snapshot when
+    there is one), or of a temporary folder removed by ``close``.
     Raises RdfSyntaxError for a file that does not parse, UnusableInputError for a missing one.
     """
-    paths = serving_paths(settings)
-    version = data_version(paths, settings)
-    if not on_disk:
-        store = pyoxigraph.Store()
-        graphs = _fill(store, settings, paths=paths, dataset=dataset, on_disk=False)
-        return InMemoryOxigraphStore(None, version, graphs, store)
+    if not on_disk or dataset is not None:
+        return open_in_process(settings, dataset=dataset)
+    version = data_version(serving_paths(settings), settings)
+    settings_json = settings.model_dump_json()
     if settings.store_path is None:
-        path = Path(tempfile.mkdtemp(prefix="scicoop-store-"))
-        _build(path, settings, paths=paths, dataset=dataset, version=version)
-        return _open_read_only(path, version, owns_path=True, reopened=False)
+        path = Path(tempfile.mkdtemp(prefix="scicoop-store-")) / version
+        resident = Resident.open(path, settings_json=settings_json, snapshot=False)
+        return ResidentStore(path.parent, version, resident.named_graphs, resident, owns_path=True)
     root = settings.store_path
-    with _lock(root):
-        if (root / MARKER).exists():
-            shutil.rmtree(root)  # a store of the earlier one-folder layout
-        root.mkdir(parents=True, exist_ok=True)
-        path = root / version
-        reopened = _marker_version(path) == version and dataset is None
-        if reopened:
-            log.info("store at %s holds data version %s: reopened without loading", path, version)
-        else:
-            if path.exists():
-                shutil.rmtree(path)
-            _build(path, settings, paths=paths, dataset=dataset, version=version)
-        opened = _open_read_only(path, version, owns_path=False, reopened=reopened)
-        opened.in_use = _hold(root, version)
-        _prune(root, keep=version)
-    return opened
+    root.mkdir(parents=True, exist_ok=True)
+    in_use = _hold(root, version)
+    try:
+        resident = Resident.open(root / version, settings_json=settings_json)
+    except BaseException:
+        in_use.close()
+        raise
+    if resident.reopened:
+        log.info("store %s holds data version %s: loaded without parsing", root, version)
+    _prune(root, keep=version)
+    return ResidentStore(
+        root / version,
+        version,
+        resident.named_graphs,
+        resident,
+        reopened=resident.reopened,
+        in_use=in_use,
+    )
+
+
+def open_in_process(settings: Settings, *, dataset: Dataset | None = None) -> OxigraphStore:
+    """The graph of ``serving_paths(settings)`` (or ``dataset``) in this process's memory."""
+    paths = serving_paths(settings)
+    store = pyoxigraph.Store()
+    graphs = _fill(store, settings, paths=paths, dataset=dataset)
+    return OxigraphStore(None, data_version(paths, settings), graphs, store)
+
+
+def build_in_memory(settings_json: str) -> tuple[pyoxigraph.Store, list[str]]:
+    """The resident's builder: the files of the settings loaded and inferred, in memory."""
+    settings = Settings.model_validate_json(settings_json)
+    store = pyoxigraph.Store()
+    graphs = _fill(store, settings, paths=serving_paths(settings), dataset=None)
+    return store, graphs
 
 
 def _fill(
@@ -145,16 +274,13 @@ def _fill(
     *,
     paths: list[Path],
     dataset: Dataset | None,
-    on_disk: bool,
 ) -> list[str]:
     """Load the files (or copy ``dataset``), infer; the sorted named graphs."""
     started = time.perf_counter()
     if dataset is None:
         load_into(store, paths, settings)
         loaded = time.perf_counter()
-        size = materialise_in_store(
-            store, inferred_graph=str(inferred_graph_iri(settings)), on_disk=on_disk
-        )
+        size = materialise_in_store(store, inferred_graph=str(inferred_graph_iri(settings)))
         log.info(
             "loaded in %.1f s, %d triples inferred in %.1f s",
             loaded - started,
@@ -171,53 +297,6 @@ def _fill(
                 to_graph=pyoxigraph.NamedNode(str(graph.identifier)),
             )
     return sorted(g.value for g in store.named_graphs())  # type: ignore[union-attr]
-
-
-def _build(
-    path: Path, settings: Settings, *, paths: list[Path], dataset: Dataset | None, version: str
-) -> None:
-    """Build the store at ``path``, then write its marker (last, so a crash leaves none).
-
-    Data up to :data:`STAGE_IN_MEMORY_BYTES` is loaded and inferred in memory, then written to
-    disk in one bulk load: inference reads the store many times, and reads of an on-disk store
-    still being written cost about three times as much (27.9 s against 17.7 s at 1M triples).
-    Larger data is built on disk directly, so memory stays bounded.
-    """
-    store = pyoxigraph.Store(str(path))
-    try:
-        if (
-            dataset is None
-            and sum(p.stat().st_size for p in rdf_files(paths)) <= STAGE_IN_MEMORY_BYTES
-        ):
-            staging = pyoxigraph.Store()
-            graphs = _fill(staging, settings, paths=paths, dataset=None, on_disk=False)
-            store.bulk_extend(staging.quads_for_pattern(None, None, None, None))
-            del staging
-        else:
-            graphs = _fill(store, settings, paths=paths, dataset=dataset, on_disk=True)
-        store.flush()
-    except BaseException:
-        del store
-        shutil.rmtree(path, ignore_errors=True)
-        raise
-    del store  # closes it: the serving processes open it read-only
-    marker = path / MARKER
-    temporary = marker.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"version": version, "named_graphs": graphs}, indent=1))
-    temporary.replace(marker)
-
-
-def _marker_version(path: Path) -> str | None:
-    try:
-        return str(json.loads((path / MARKER).read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _open_read_only(path: Path, version: str, *, owns_path: bool, reopened: bool) -> OxigraphStore:
-    graphs = json.loads((path / MARKER).read_text(encoding="utf-8"))["named_graphs"]
-    store = pyoxigraph.Store.read_only(str(path))
-    return OxigraphStore(path, version, list(graphs), store, owns_path, reopened)
 
 
 def _hold(root: Path, version: str) -> IO[str]:
@@ -243,15 +322,3 @@ def _prune(root: Path, *, keep: str) -> None:
                 continue  # still served by some process
             shutil.rmtree(folder, ignore_errors=True)
             (root / f"{folder.name}.in-use").unlink(missing_ok=True)
-
-
-@contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``{path}.lock`` while the store is checked and built."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.with_name(path.name + ".lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

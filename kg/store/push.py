@@ -163,7 +163,7 @@ def push(
     does not parse, PushError for a graph the server does not accept (status 2xx) or a server
     that cannot be reached.
     """
-    from kg.store.oxigraph import open_oxigraph
+    from kg.store.oxigraph import open_in_process
 
     if url is not None and "@" in urlsplit(url).netloc:
         settings = settings.model_copy(update={"graph_store_url": url})
@@ -181,7 +181,7 @@ def push(
         if url
         else graph_store_url(settings, engine=server.engine if server else "")
     )
-    local = open_oxigraph(settings, on_disk=False)
+    local = open_in_process(settings)
     try:
         graphs = {}
         for graph in local.named_graphs:

@@ -16,9 +16,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 
-import pyoxigraph
 import pytest
 import rdflib
 
@@ -37,6 +35,7 @@ from kg.query.gate import PreparedQuery, QueryForm, prepare
 from kg.query.limits import Limits
 from kg.query.processes import INLINE_BYTES, ProcessRunner
 from kg.query.threaded import ThreadedRunner
+from kg.store.resident import MARKER, SNAPSHOT, Resident
 
 EX = "urn:kg:test:"
 BIG = EX + "graph/big"
@@ -49,12 +48,11 @@ LIGHT = f"SELECT ?label WHERE {{ <{EX}china> <{EX}label> ?label }}"
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An on-disk store: ~20k triples in one graph, a handful of varied terms in another."""
-    path = tmp_path_factory.mktemp("executor") / "store"
-    store = pyoxigraph.Store(str(path))
+def resident(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Resident]:
+    """A resident holding ~20k triples in one graph, a handful of varied terms in another."""
+    folder = tmp_path_factory.mktemp("executor") / "store"
+    folder.mkdir()
     big = "".join(f'<{EX}s{i}> <{EX}value> "{i}" <{BIG}> .\n' for i in range(ROWS))
-    store.bulk_load(big.encode(), pyoxigraph.RdfFormat.N_QUADS)
     small = f"""
         <{EX}china> <{EX}label> "China"@en <{SMALL}> .
         <{EX}china> <{EX}label> "中国"@zh <{SMALL}> .
@@ -62,12 +60,14 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _:b1 <{EX}count> "160"^^<http://www.w3.org/2001/XMLSchema#integer> <{SMALL}> .
         _:b1 <{EX}note> "tab\\there, \\"quoted\\", new\\nline" <{SMALL}> .
     """
-    store.bulk_load(small.encode(), pyoxigraph.RdfFormat.N_QUADS)
-    store.flush()
-    return path
+    (folder / SNAPSHOT).write_text(big + small, encoding="utf-8")
+    (folder / MARKER).write_text(json.dumps({"named_graphs": GRAPHS}), encoding="utf-8")
+    opened = Resident.open(folder)
+    yield opened
+    opened.close()
 
 
-def executor(store_path: Path, **options: object) -> ProcessRunner:
+def executor(resident: Resident, **options: object) -> ProcessRunner:
     settings: dict[str, object] = {
         "workers": 2,
         "timeout": 10.0,
@@ -76,13 +76,13 @@ def executor(store_path: Path, **options: object) -> ProcessRunner:
         "max_queue": 4,
     }
     settings.update(options)
-    return ProcessRunner(store_path, Limits(**settings))  # type: ignore[arg-type]
+    return ProcessRunner(resident, Limits(**settings))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
-def shared(store_path: Path) -> Iterator[ProcessRunner]:
+def shared(resident: Resident) -> Iterator[ProcessRunner]:
     """One pool for the tests that neither kill nor time out its workers."""
-    pool = executor(store_path)
+    pool = executor(resident)
     yield pool
     pool.close()
 
@@ -97,9 +97,9 @@ def labels(body: bytes) -> set[str]:
 
 
 def test_deadline_stops_a_cartesian_product_while_a_light_query_is_answered(
-    store_path: Path,
+    resident: Resident,
 ) -> None:
-    pool = executor(store_path, timeout=1.0)
+    pool = executor(resident, timeout=1.0)
 
     async def both() -> tuple[BaseException | bytes, float, bytes, float]:
         started = time.perf_counter()
@@ -136,8 +136,8 @@ def test_deadline_stops_a_cartesian_product_while_a_light_query_is_answered(
         pool.close()
 
 
-def test_worker_killed_from_outside_is_replaced(store_path: Path) -> None:
-    pool = executor(store_path, workers=1)
+def test_worker_killed_from_outside_is_replaced(resident: Resident) -> None:
+    pool = executor(resident, workers=1)
     try:
         assert labels(run(pool, LIGHT)) == {"China", "中国"}
         (worker,) = pool._workers
@@ -149,8 +149,8 @@ def test_worker_killed_from_outside_is_replaced(store_path: Path) -> None:
         pool.close()
 
 
-def test_worker_killed_mid_query_fails_that_query_only(store_path: Path) -> None:
-    pool = executor(store_path, workers=1)
+def test_worker_killed_mid_query_fails_that_query_only(resident: Resident) -> None:
+    pool = executor(resident, workers=1)
 
     async def kill_during_query() -> None:
         task = asyncio.ensure_future(
@@ -169,8 +169,8 @@ def test_worker_killed_mid_query_fails_that_query_only(store_path: Path) -> None
         pool.close()
 
 
-def test_queue_beyond_max_queue_is_overloaded(store_path: Path) -> None:
-    pool = executor(store_path, workers=1, max_queue=1, timeout=0.5)
+def test_queue_beyond_max_queue_is_overloaded(resident: Resident) -> None:
+    pool = executor(resident, workers=1, max_queue=1, timeout=0.5)
 
     async def three() -> list[object]:
         # Built by hand, so the gate's cost class (heavy) does not send it to the heavy lane.
@@ -192,9 +192,9 @@ def test_queue_beyond_max_queue_is_overloaded(store_path: Path) -> None:
         pool.close()
 
 
-def test_heavy_queries_leave_a_worker_to_light_ones(store_path: Path) -> None:
+def test_heavy_queries_leave_a_worker_to_light_ones(resident: Resident) -> None:
     """Two heavy queries, two workers: one runs, the other is refused, a light one is answered."""
-    pool = executor(store_path, workers=2, heavy_queue=0, timeout=3.0)
+    pool = executor(resident, workers=2, heavy_queue=0, timeout=3.0)
     heavy = prepare(CARTESIAN, named_graphs=GRAPHS)
     assert heavy.heavy, heavy.cost
 
@@ -223,8 +223,8 @@ def test_heavy_queries_leave_a_worker_to_light_ones(store_path: Path) -> None:
         pool.close()
 
 
-def test_heavy_queries_wait_in_their_queue_and_past_it_are_refused(store_path: Path) -> None:
-    pool = executor(store_path, workers=2, heavy_queue=1)
+def test_heavy_queries_wait_in_their_queue_and_past_it_are_refused(resident: Resident) -> None:
+    pool = executor(resident, workers=2, heavy_queue=1)
     # Heavy by its class (an aggregate over the whole graph), quick in fact.
     count = prepare("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", named_graphs=GRAPHS)
     assert count.heavy
@@ -246,9 +246,9 @@ def test_heavy_queries_wait_in_their_queue_and_past_it_are_refused(store_path: P
 
 
 def test_a_light_looking_query_that_ran_long_takes_the_heavy_lane_next_time(
-    store_path: Path,
+    resident: Resident,
 ) -> None:
-    pool = executor(store_path, workers=2, heavy_queue=0, timeout=1.0, light_budget=0.2)
+    pool = executor(resident, workers=2, heavy_queue=0, timeout=1.0, light_budget=0.2)
     # Built by hand: light by default, slow in fact.
     disguised = PreparedQuery(CARTESIAN, QueryForm.SELECT)
     heavy = prepare(CARTESIAN.replace("?f }", "?f . ?g ?h ?i }"), named_graphs=GRAPHS)
@@ -275,8 +275,8 @@ def test_a_light_looking_query_that_ran_long_takes_the_heavy_lane_next_time(
         pool.close()
 
 
-def test_heavy_lane_workers_run_at_lower_cpu_priority(store_path: Path) -> None:
-    pool = executor(store_path, workers=3, heavy_workers=2, heavy_nice=10)
+def test_heavy_lane_workers_run_at_lower_cpu_priority(resident: Resident) -> None:
+    pool = executor(resident, workers=3, heavy_workers=2, heavy_nice=10)
     try:
         assert labels(run(pool, LIGHT)) == {"China", "中国"}
         run(pool, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")  # heavy: on a heavy worker
@@ -341,10 +341,10 @@ def test_construct_past_the_cap_names_the_limit(shared: ProcessRunner) -> None:
 
 
 def test_an_answer_over_a_mebibyte_arrives_whole_and_the_worker_answers_on(
-    store_path: Path,
+    resident: Resident,
 ) -> None:
     # Large answers are read in a thread, small ones on the event loop: both, one after the other.
-    pool = executor(store_path, result_limit=ROWS, workers=1)
+    pool = executor(resident, result_limit=ROWS, workers=1)
     try:
         body = run(pool, f"SELECT ?s ?v WHERE {{ ?s <{EX}value> ?v }}", "json")
         assert len(body) > INLINE_BYTES
@@ -519,9 +519,9 @@ def test_worker_cannot_reach_the_network_even_past_the_gate(shared: ProcessRunne
             listener.accept()
 
 
-def test_memory_cap_stops_the_query_not_the_server(store_path: Path) -> None:
+def test_memory_cap_stops_the_query_not_the_server(resident: Resident) -> None:
     # RocksDB needs about 600 MiB of address space to open the store; leave a little more.
-    pool = executor(store_path, workers=1, memory_bytes=800 * 2**20, timeout=30.0)
+    pool = executor(resident, workers=1, memory_bytes=800 * 2**20, timeout=30.0)
     # A 1 KiB string doubled 20 times: 1 GiB in the last BIND alone.
     doublings = " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(20))
     hungry = f'SELECT (STRLEN(?x20) AS ?n) WHERE {{ BIND("{"a" * 1024}" AS ?x0) {doublings} }}'

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
+import signal
+import time
 from pathlib import Path
 
 import pyoxigraph
@@ -19,9 +22,9 @@ from kg.query.gate import prepare
 from kg.query.limits import Limits
 from kg.query.runner import open_runner
 from kg.settings import Settings
-from kg.store import MemoryStore, OxigraphStore, build_store, load_any
-from kg.store.oxigraph import MARKER
+from kg.store import MemoryStore, ResidentStore, build_store, load_any
 from kg.store.remote import bind_values
+from kg.store.resident import MARKER, Resident
 
 ID = "https://w3id.org/scicoop/id/"
 GRAPH = "https://w3id.org/scicoop/graph/"
@@ -52,35 +55,49 @@ def test_a_remote_store_needs_a_host() -> None:
     assert Settings(store="sparql+https://db.example.org/ds/query").store_kind == "remote"
 
 
+def _marker(folder: Path) -> dict[str, object]:
+    """The marker the resident writes (from a child, after serving has begun) once it is there."""
+    for _ in range(500):
+        if (folder / MARKER).exists():
+            return json.loads((folder / MARKER).read_text())  # type: ignore[no-any-return]
+        time.sleep(0.02)
+    raise AssertionError(f"no snapshot marker in {folder}")
+
+
+def _stop(resident: Resident) -> None:
+    """Stop a resident as a restart of the server would (its clients have gone)."""
+    os.kill(resident.pid, signal.SIGTERM)
+    os.waitpid(resident.pid, 0)  # this process started it
+
+
 def test_reopen_on_unchanged_data_does_not_parse_again(
-    copy_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    copy_settings: Settings, tmp_path: Path
 ) -> None:
     settings = copy_settings.model_copy(update={"store_path": tmp_path / "store"})
     first = build_store(settings)
-    assert isinstance(first, OxigraphStore) and not first.reopened
-    marker = json.loads((tmp_path / "store" / first.version / MARKER).read_text())
-    assert marker["version"] == first.version
+    assert isinstance(first, ResidentStore) and not first.reopened
+    assert _marker(tmp_path / "store" / first.version)["version"] == first.version
     first.close()
+    _stop(first.resident)  # a restart: the next resident loads the snapshot, not the files
 
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the files were parsed again")
-
-    monkeypatch.setattr("kg.store.oxigraph.load_into", refuse)
     again = build_store(settings)
-    assert isinstance(again, OxigraphStore) and again.reopened
+    assert isinstance(again, ResidentStore) and again.reopened
+    assert again.resident.pid != first.resident.pid
     assert again.version == first.version
     assert again.named_graphs == first.named_graphs
     assert bool(again.query("ASK { ?a a <https://w3id.org/scicoop/ontology#Actor> }"))
+    # A second worker of the same server joins the running resident: nothing is loaded twice.
+    joined = build_store(settings)
+    assert joined.reopened and joined.resident.pid == again.resident.pid
+    joined.close()
     again.close()
-    monkeypatch.undo()
 
     data = settings.data_dir / "sources.ttl"
     data.write_text(data.read_text() + "\n# an edit\n")
     rebuilt = build_store(settings)
-    assert isinstance(rebuilt, OxigraphStore) and not rebuilt.reopened
+    assert isinstance(rebuilt, ResidentStore) and not rebuilt.reopened
     assert rebuilt.version != first.version
-    marker = json.loads((tmp_path / "store" / rebuilt.version / MARKER).read_text())
-    assert marker["version"] == rebuilt.version
+    assert _marker(tmp_path / "store" / rebuilt.version)["version"] == rebuilt.version
     # The version nobody holds open any more was removed when the new one was built.
     assert sorted(p.name for p in (tmp_path / "store").iterdir() if p.is_dir()) == [rebuilt.version]
     rebuilt.close()
@@ -96,7 +113,7 @@ def test_a_reload_builds_beside_the_version_still_being_served(
     reloaded = build_store(settings)
     assert reloaded.version != serving.version
     # The old version is still open (another worker serves it): it stays, and still answers.
-    assert (tmp_path / "store" / serving.version / MARKER).exists()
+    assert _marker(tmp_path / "store" / serving.version)["version"] == serving.version
     assert bool(serving.query("ASK { ?a a <https://w3id.org/scicoop/ontology#Actor> }"))
     serving.close()
     again = build_store(settings)  # any later open removes what nobody holds any more
@@ -212,6 +229,36 @@ def test_memory_backend_answers_with_pyoxigraph_objects_and_bound_values(
     assert pyoxigraph.NamedNode("https://w3id.org/scicoop/ontology#Actor") in {
         t.object for t in triples
     }
+
+
+def test_the_resident_store_answers_as_the_store_in_this_process(settings: Settings) -> None:
+    """The server's own lookups read the same pyoxigraph objects from a reader of the resident."""
+    here = build_store(settings, on_disk=False)
+    resident = build_store(settings)
+    assert isinstance(resident, ResidentStore) and resident.named_graphs == here.named_graphs
+    bound = {pyoxigraph.Variable("s"): CAS}
+    for query in (
+        "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o",
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "ASK { ?s a <https://w3id.org/scicoop/ontology#Actor> }",
+    ):
+        mine, theirs = (
+            here.query(query, substitutions=bound),
+            resident.query(query, substitutions=bound),
+        )
+        if isinstance(mine, pyoxigraph.QueryBoolean):
+            assert isinstance(theirs, pyoxigraph.QueryBoolean) and bool(theirs) and bool(mine)
+            continue
+        if isinstance(mine, pyoxigraph.QuerySolutions):
+            assert isinstance(theirs, pyoxigraph.QuerySolutions)
+            assert [list(row) for row in theirs] == [list(row) for row in mine]
+            continue
+        triples = list(theirs)  # type: ignore[arg-type]
+        assert all(isinstance(t, pyoxigraph.Triple) for t in triples)
+        assert set(triples) == set(mine) and len(triples) > 10  # type: ignore[arg-type]
+    with pytest.raises(SyntaxError):
+        resident.query("SELECT WHERE")
+    resident.close()
 
 
 def test_memory_backend_reads_from_only_from_its_own_graphs(memory: MemoryStore) -> None:
