@@ -50,7 +50,8 @@ STORE_CHOICES = "oxigraph, memory, or sparql+http(s)://host:port/path (a SPARQL 
 
 
 class Settings(BaseSettings):
-    """What the library and the service need to know; nothing else reads the environment."""
+    """What the library and the service need to know; nothing else reads the environment (but
+    :mod:`kg.progress`, for the terminal's conventions: ``KG_PROGRESS``, ``TERM``)."""
 
     model_config = SettingsConfigDict(env_prefix="KG_", frozen=True, extra="forbid")
 
