@@ -1,4 +1,5 @@
-"""Progress of long work, as a user sees it: a bar on a terminal, a few log lines elsewhere."""
+"""Progress of long work, as a user sees it: a bar on a terminal, a few log lines elsewhere, and
+the real ``kg`` commands showing it on large input (the threshold lowered, so tests stay fast)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,17 @@ import io
 import logging
 import os
 import pty
+import subprocess
+import sys
+from pathlib import Path
 from typing import TextIO
 
 import pytest
 
 from kg.progress import progress, progress_when
+from kg.settings import PROJECT_ROOT
+
+KG = str(Path(sys.executable).with_name("kg"))
 
 
 class Terminal(io.StringIO):
@@ -127,3 +134,82 @@ def test_small_work_shows_nothing(logged: pytest.LogCaptureFixture) -> None:
     with progress_when(False, "loading", total=10) as advance:
         advance(10)
     assert logged.messages == []
+
+
+# -- the kg command, its standard error a pipe -----------------------------------------------
+
+
+def kg(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    return subprocess.run(
+        [KG, *args],
+        cwd=cwd,
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def progress_lines(stderr: str, description: str) -> list[str]:
+    return [
+        line.split(" INFO kg.progress ", 1)[1]
+        for line in stderr.splitlines()
+        if f" INFO kg.progress {description}: " in line
+    ]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project with the real ontology and shapes and one valid data file of about 40 kB."""
+    for folder in ("ontology", "shapes"):
+        (tmp_path / folder).symlink_to(PROJECT_ROOT / folder)
+    (tmp_path / "data").mkdir()
+    blocks = [
+        f"id:measure-{n} a sc:Measure ;\n"
+        f'    rdfs:label "Measure {n}"@en ;\n'
+        f'    skos:definition "The number of things counted, case {n}."@en .\n'
+        for n in range(250)
+    ]
+    (tmp_path / "data" / "measures.ttl").write_text(
+        "@prefix id: <https://w3id.org/scicoop/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix sc: <https://w3id.org/scicoop/ontology#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n\n" + "\n".join(blocks),
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def test_loading_large_data_logs_bytes_read_and_still_answers(project: Path) -> None:
+    # The load of `kg serve --data` (kg.graph.files.load_into), here under `kg query`.
+    data = project / "big.nt"
+    data.write_text(
+        "".join(f'<urn:x:{n}> <urn:x:p> "value {n}" .\n' for n in range(20_000)), encoding="utf-8"
+    )
+    done = kg(
+        "query",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:x:p> ?o }",
+        "--format",
+        "csv",
+        cwd=project,
+        KG_DATA_PATHS=str(data),
+        KG_PROGRESS_MIN_BYTES="100000",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["n", "20000"]
+    loading = progress_lines(done.stderr, "loading")
+    assert loading[0].endswith(" (0%)")
+    assert loading[-2].endswith(" (100%)")
+    assert loading[-1].startswith("loading: done, ")
+    assert 3 <= len(loading) <= 13
+
+
+def test_a_syntax_error_in_large_data_keeps_its_location(project: Path) -> None:
+    data = project / "broken.nt"
+    good = "".join(f"<urn:x:{n}> <urn:x:p> <urn:x:o> .\n" for n in range(5000))
+    data.write_text(good + "<urn:x:s> <urn:x:p> oops .\n", encoding="utf-8")
+    done = kg("query", "ASK {}", cwd=project, KG_DATA_PATHS=str(data), KG_PROGRESS_MIN_BYTES="0")
+    assert done.returncode == 2
+    assert f"kg: {data}:5001:21: syntax error: " in done.stderr
+    assert progress_lines(done.stderr, "loading")[-1].startswith("loading: stopped at ")
