@@ -181,6 +181,26 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def test_kg_validate_of_large_input_logs_its_parsing_and_checks(project: Path) -> None:
+    done = kg("validate", cwd=project, KG_PROGRESS_MIN_BYTES="10000")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 file, 250 nodes checked: 0 violations" in done.stdout
+    parsing = progress_lines(done.stderr, "parsing")
+    assert parsing[0].endswith(" (0%)") and parsing[-1].startswith("parsing: done, ")
+    checking = progress_lines(done.stderr, "checking")
+    assert checking[0] == "checking: 0 of 11 checks (0%)"
+    assert checking[-1].startswith("checking: done, 11 checks in ")
+    assert len(checking) <= 13
+    assert "\r" not in done.stderr
+
+
+def test_kg_validate_of_small_input_or_with_progress_off_is_quiet(project: Path) -> None:
+    for env in ({}, {"KG_PROGRESS_MIN_BYTES": "10000", "KG_PROGRESS": "off"}):
+        done = kg("validate", cwd=project, **env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "kg.progress" not in done.stderr
+
+
 def test_loading_large_data_logs_bytes_read_and_still_answers(project: Path) -> None:
     # The load of `kg serve --data` (kg.graph.files.load_into), here under `kg query`.
     data = project / "big.nt"
