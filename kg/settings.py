@@ -50,7 +50,8 @@ STORE_CHOICES = "oxigraph, memory, or sparql+http(s)://host:port/path (a SPARQL 
 
 
 class Settings(BaseSettings):
-    """What the library and the service need to know; nothing else reads the environment."""
+    """What the library and the service need to know; nothing else reads the environment (but
+    :mod:`kg.progress`, for the terminal's conventions: ``KG_PROGRESS``, ``TERM``)."""
 
     model_config = SettingsConfigDict(env_prefix="KG_", frozen=True, extra="forbid")
 
@@ -88,6 +89,10 @@ class Settings(BaseSettings):
     #: Triples per request when ``kg push`` sends a graph (the first PUT, the rest POSTed).
     store_push_batch: int = Field(default=250_000, ge=1000)
     # ---------------------------------------------------------------------------------------------
+    #: Work on at least this many bytes (files loaded or validated, triples pushed) shows its
+    #: progress (:mod:`kg.progress`); below it, nothing, so the curated data loads quietly.
+    #: ``KG_PROGRESS=off``, read by :mod:`kg.progress` itself, silences it whatever the size.
+    progress_min_bytes: int = Field(default=50 * 1000**2, ge=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1, le=64)

@@ -14,6 +14,7 @@ LAYERS = {
     "kg.namespaces": 0,
     "kg.settings": 0,
     "kg.queries": 0,
+    "kg.progress": 0,
     "kg.graph": 1,
     "kg.store": 2,
     "kg.query": 3,

@@ -5,7 +5,7 @@ Every file is parsed even after one fails, so that all of them are reported at o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kg.contrib.findings import Finding, display
@@ -15,9 +15,11 @@ from kg.graph.loading import ParsedFile, parse_file
 __all__ = ["parse_each", "byte_order_marks"]
 
 
-def parse_each(paths: Sequence[Path]) -> tuple[list[ParsedFile], list[Finding | str]]:
+def parse_each(
+    paths: Sequence[Path], *, advance: Callable[[int], None] | None = None
+) -> tuple[list[ParsedFile], list[Finding | str]]:
     """The files that parse, and for each other one a located finding (or, unreadable, a string
-    for the report's errors)."""
+    for the report's errors). ``advance`` is told the size of each file once it is done."""
     parsed: list[ParsedFile] = []
     problems: list[Finding | str] = []
     for path in paths:
@@ -37,6 +39,8 @@ def parse_each(paths: Sequence[Path]) -> tuple[list[ParsedFile], list[Finding | 
             )
         except UnusableInputError as error:
             problems.append(str(error))
+        if advance is not None:
+            advance(path.stat().st_size)
     return parsed, problems
 
 

@@ -14,7 +14,7 @@ the report types live in :mod:`kg.contrib.findings`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from kg.contrib.terms import check_terms
 from kg.contrib.workspace import Workspace
 from kg.errors import RdfSyntaxError, UnusableInputError
 from kg.graph.loading import ParsedFile, rdf_files
+from kg.progress import progress_when
 from kg.settings import Settings
 
 __all__ = [
@@ -66,8 +67,14 @@ class Context:
     ontology_parses: bool = True
 
 
-def load_context(settings: Settings, *, leave_out: Iterable[Path] = ()) -> Context:
-    """Parse the data files (but ``leave_out``), the ontology and the shapes of ``settings``.
+def load_context(
+    settings: Settings,
+    *,
+    leave_out: Iterable[Path] = (),
+    advance: Callable[[int], None] | None = None,
+) -> Context:
+    """Parse the data files (but ``leave_out``), the ontology and the shapes of ``settings``;
+    ``advance`` is told the size of each data file parsed.
 
     Never raises for bad input: what makes the context unusable is in ``errors``.
     """
@@ -84,7 +91,7 @@ def load_context(settings: Settings, *, leave_out: Iterable[Path] = ()) -> Conte
         shapes = load_shapes(shape_files, settings=settings)
     except (RdfSyntaxError, UnusableInputError) as error:
         return Context(errors=[f"shapes: {error}"])
-    files, file_problems = parse_each(data_files)
+    files, file_problems = parse_each(data_files, advance=advance)
     ontology, ontology_problems = parse_each(ontology_files)
     problems = file_problems + ontology_problems
     return Context(
@@ -120,14 +127,20 @@ def validate(
     if not given_files:
         where = ", ".join(str(p) for p in paths or [settings.data_dir])
         return ValidationReport(errors=[f"{where}: no RDF files (.ttl, .nt) to validate"])
-    given, given_syntax = parse_each(given_files)
+    # Parsing with rdflib is most of the time taken: what is parsed is the measure of "large".
+    size = sum({p.resolve(): p.stat().st_size for p in [*given_files, *data_files]}.values())
+    large = size >= settings.progress_min_bytes
+    with progress_when(large, "parsing", total=size) as advance:
+        given, given_syntax = parse_each(given_files, advance=advance)
+        context = load_context(settings, leave_out=given_files, advance=advance)
     return _check(
         given,
         given_syntax,
-        load_context(settings, leave_out=given_files),
+        context,
         files=[display(p) for p in given_files],
         settings=settings,
         references_everywhere=references_everywhere,
+        large=large,
     )
 
 
@@ -162,8 +175,10 @@ def _check(
     settings: Settings,
     references_everywhere: bool = False,
     texts: dict[Path, str | None] | None = None,
+    large: bool = False,
 ) -> ValidationReport:
-    """Check ``given`` against the context files, the ontology and the shapes."""
+    """Check ``given`` against the context files, the ontology and the shapes; ``large``
+    input shows the checks' progress."""
     report = ValidationReport(files=files, root=settings.data_dir.resolve().parent)
     unreadable = [e for e in given_syntax if isinstance(e, str)] + context.errors
     if unreadable:
@@ -174,17 +189,22 @@ def _check(
     report.findings.extend(byte_order_marks(given))
     ws = Workspace(given, context.files, context.ontology, settings=settings)
     report.nodes = len(ws.given_subjects())
-    report.findings.extend(check_shapes(ws, context.shapes))
-    report.findings.extend(check_namespace(ws))
-    report.findings.extend(check_provenance(ws))
-    report.findings.extend(check_characters(ws))
-    report.findings.extend(check_references(ws, everywhere=references_everywhere))
-    report.findings.extend(check_quotes(ws))
-    report.findings.extend(check_duplicates(ws))
-    report.findings.extend(check_slugs(ws))
-    report.findings.extend(check_prefixes(ws, texts or {}))
+    checks: list[Callable[[], Iterable[Finding]]] = [
+        lambda: check_shapes(ws, context.shapes),
+        lambda: check_namespace(ws),
+        lambda: check_provenance(ws),
+        lambda: check_characters(ws),
+        lambda: check_references(ws, everywhere=references_everywhere),
+        lambda: check_quotes(ws),
+        lambda: check_duplicates(ws),
+        lambda: check_slugs(ws),
+        lambda: check_prefixes(ws, texts or {}),
+    ]
     if context.ontology_parses:
-        report.findings.extend(check_terms(ws))
-        report.findings.extend(check_contents(ws, context.shapes))
+        checks += [lambda: check_terms(ws), lambda: check_contents(ws, context.shapes)]
+    with progress_when(large, "checking", total=len(checks), unit="check") as advance:
+        for check in checks:
+            report.findings.extend(check())
+            advance(1)
     report.findings.sort(key=Finding.sort_key)
     return report

@@ -12,9 +12,10 @@ No RDF/XML or JSON-LD here: nothing that could declare entities or name a remote
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import io
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph
 from rdflib import Dataset
@@ -23,7 +24,11 @@ from kg.graph.loading import graph_iri, inferred_graph_iri
 from kg.graph.loading import rdf_files as loading_rdf_files
 from kg.graph.parsing import located, term_too_long
 from kg.namespaces import BASE, bind_prefixes, rebase
+from kg.progress import progress_when
 from kg.settings import Settings
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 __all__ = ["SYNTAXES", "rdf_files", "serving_paths", "data_version", "load_into", "load_any"]
 
@@ -67,29 +72,72 @@ def data_version(paths: Iterable[Path], settings: Settings) -> str:
 def load_into(store: pyoxigraph.Store, paths: Iterable[Path], settings: Settings) -> list[str]:
     """Parse every file under ``paths`` into ``store``; returns the files' graph IRIs.
 
+    Files of ``settings.progress_min_bytes`` or more in all show their progress in bytes read.
     Raises RdfSyntaxError (file, line, column) for the first file that does not parse; the store
     then holds part of the data and should be discarded.
     """
-    graphs = []
-    for path in rdf_files(paths):
-        fmt = SYNTAXES[path.suffix]
-        graph = pyoxigraph.NamedNode(str(graph_iri(path, settings)))
-        graphs.append(graph.value)
-        try:
-            if fmt.supports_datasets:
-                store.bulk_load(path=path, format=fmt)
-                _move_default_graph(store, graph)
-            else:
-                store.bulk_load(path=path, format=fmt, to_graph=graph)
-        except SyntaxError as error:
-            raise located(error, path=path) from None
-        except MemoryError:
-            # Oxigraph's token buffer is full: one literal or IRI is over 16 MiB.
-            with path.open("rb") as lines:
-                raise term_too_long(path=path, lines=lines) from None
+    files = rdf_files(paths)
+    size = sum(path.stat().st_size for path in files)
+    large = size >= settings.progress_min_bytes
+    with progress_when(large, "loading", total=size) as advance:
+        graphs = [_load_file(store, path, settings, advance=advance) for path in files]
     if settings.base_iri != BASE:
         _rebase(store, base=settings.base_iri)
     return graphs
+
+
+def _load_file(
+    store: pyoxigraph.Store, path: Path, settings: Settings, *, advance: Callable[[int], None]
+) -> str:
+    """Load one file into its graph (a quads file: its own graphs); returns the graph's IRI.
+
+    Oxigraph reads a path with no word on how far it got, so it is given the open file behind
+    :class:`_Counted` instead. Its errors carry the same line and column either way; we add the
+    file.
+    """
+    fmt = SYNTAXES[path.suffix]
+    graph = pyoxigraph.NamedNode(str(graph_iri(path, settings)))
+    try:
+        with (
+            path.open("rb", buffering=0) as raw,
+            io.BufferedReader(_Counted(raw, advance), buffer_size=_BLOCK) as counted,
+        ):
+            if fmt.supports_datasets:
+                store.bulk_load(input=counted, format=fmt)
+            else:
+                store.bulk_load(input=counted, format=fmt, to_graph=graph)
+    except SyntaxError as error:
+        raise located(error, path=path) from None
+    except MemoryError:
+        # Oxigraph's token buffer is full: one literal or IRI is over 16 MiB.
+        with path.open("rb") as lines:
+            raise term_too_long(path=path, lines=lines) from None
+    if fmt.supports_datasets:
+        _move_default_graph(store, graph)
+    return graph.value
+
+
+#: Bytes read from a file at a time while loading. Oxigraph asks for about 2 KiB at a time; a
+#: buffer this size answers those in C, so the counting below runs once per MiB.
+_BLOCK = 1 << 20
+
+
+class _Counted(io.RawIOBase):
+    """A raw binary file whose reads are counted: ``advance(n)`` after each ``n`` bytes read."""
+
+    def __init__(self, raw: io.RawIOBase, advance: Callable[[int], None]) -> None:
+        super().__init__()
+        self._raw = raw
+        self._advance = advance
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int | None:
+        n = self._raw.readinto(buffer)
+        if n:
+            self._advance(n)
+        return n
 
 
 def _rebase(store: pyoxigraph.Store, *, base: str) -> None:

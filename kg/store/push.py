@@ -28,6 +28,7 @@ import httpx
 import pyoxigraph
 
 from kg.errors import KGError, UnusableInputError
+from kg.progress import progress_when
 from kg.settings import Settings, without_userinfo
 from kg.store.remote import (
     HOLDS,
@@ -159,9 +160,10 @@ def push(
 ) -> list[Pushed]:
     """Send the graph of ``serving_paths(settings)``, with the inferred graph, as a new version.
 
-    ``on_graph`` is called after each graph (for progress). Raises RdfSyntaxError for a file that
-    does not parse, PushError for a graph the server does not accept (status 2xx) or a server
-    that cannot be reached.
+    ``on_graph`` is called after each graph; the bytes sent show their progress when they are
+    ``settings.progress_min_bytes`` or more (:mod:`kg.progress`). Raises RdfSyntaxError for a
+    file that does not parse, PushError for a graph the server does not accept (status 2xx) or a
+    server that cannot be reached.
     """
     from kg.store.oxigraph import open_in_process
 
@@ -196,21 +198,12 @@ def push(
     sizes = {graph: body.count(b"\n") for graph, body in graphs.items()}
     published = _published(server, timeout)
     already = server is not None and manifest(server, version, timeout) == sizes
-    done: list[Pushed] = []
     with httpx.Client(timeout=timeout, auth=auth) as client:
         store = _GraphStore(target, client, server.engine if server else "")
-        for graph, body in graphs.items():
-            status = UNCHANGED
-            if not already:
-                stored = VERSION_PREFIX + version + ":" + graph
-                batches = _batches(body, settings.store_push_batch)
-                status = store.send("PUT", stored, graph, batches[0])
-                for batch in batches[1:]:
-                    store.send("POST", stored, graph, batch)
-            pushed = Pushed(graph, sizes[graph], status)
-            done.append(pushed)
-            if on_graph is not None:
-                on_graph(pushed)
+        stored = None if already else VERSION_PREFIX + version + ":"
+        done = _send_graphs(
+            store, graphs, sizes, stored=stored, settings=settings, on_graph=on_graph
+        )
         if not already:
             manifest_graph = VERSION_PREFIX + version
             store.send("PUT", manifest_graph, manifest_graph, _manifest_body(version, sizes))
@@ -227,6 +220,36 @@ def push(
             kept = [version, *(v for v in published if v != version)]
             for old in kept[settings.store_keep_versions :]:
                 _drop(store, server, old, timeout)
+    return done
+
+
+def _send_graphs(
+    store: _GraphStore,
+    graphs: dict[str, bytes],
+    sizes: dict[str, int],
+    *,
+    stored: str | None,
+    settings: Settings,
+    on_graph: Callable[[Pushed], None] | None,
+) -> list[Pushed]:
+    """Send each graph ``G`` as ``{stored}G`` in batches (``stored`` None: the server holds them
+    already, send nothing), calling ``on_graph`` after each; large pushes show their progress."""
+    size = 0 if stored is None else sum(len(body) for body in graphs.values())
+    large = size >= settings.progress_min_bytes
+    done = []
+    with progress_when(large, "pushing", total=size) as advance:
+        for graph, body in graphs.items():
+            status = UNCHANGED
+            if stored is not None:
+                batches = _batches(body, settings.store_push_batch)
+                status = store.send("PUT", stored + graph, graph, batches[0])
+                advance(len(batches[0]))
+                for batch in batches[1:]:
+                    store.send("POST", stored + graph, graph, batch)
+                    advance(len(batch))
+            done.append(Pushed(graph, sizes[graph], status))
+            if on_graph is not None:
+                on_graph(done[-1])
     return done
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -124,3 +125,29 @@ def test_metrics_count_the_requests_of_every_worker(endpoint: str) -> None:
     # Each scrape lands on either worker: every one must see all 40 requests.
     seen = [_health_count(get("/metrics").text) - before for _ in range(8)]
     assert all(count >= 40 for count in seen), seen
+
+
+def test_serving_large_files_logs_their_loading(tmp_path: Path, start_kg_serve: Any) -> None:
+    """``kg serve --data`` over files it counts as large: the worker's log shows the bytes read."""
+    data = tmp_path / "big.nt"
+    data.write_text(
+        "".join(f'<urn:x:{n}> <urn:x:p> "value {n}" .\n' for n in range(20_000)), encoding="utf-8"
+    )
+    with start_kg_serve(
+        tmp_path, "serve", "--data", str(data), KG_PROGRESS_MIN_BYTES="100000"
+    ) as server:
+        answer = httpx.get(
+            server.url + "/sparql",
+            params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:x:p> ?o }"},
+            headers={"Accept": "text/csv"},
+        )
+        log = server.log()
+    assert answer.text.splitlines() == ["n", "20000"]
+    loading = [
+        line.split(" INFO kg.progress ", 1)[1]
+        for line in log.splitlines()
+        if " INFO kg.progress " in line
+    ]
+    assert loading[0].endswith(" (0%)"), log
+    assert loading[-1].startswith("loading: done, ")
+    assert len(loading) <= 13

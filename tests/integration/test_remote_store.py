@@ -4,6 +4,7 @@ and the gate before anything is sent."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -22,7 +23,7 @@ from kg.query.formats import by_name
 from kg.query.gate import prepare
 from kg.query.limits import Limits
 from kg.query.runner import open_runner
-from kg.settings import Settings
+from kg.settings import PROJECT_ROOT, Settings
 from kg.store import RemoteStore, build_store
 from kg.store.push import PushError, push
 from kg.store.remote import VERSION_PREFIX, VERSIONS_GRAPH
@@ -218,3 +219,34 @@ def test_push_keeps_the_last_versions_and_deletes_older_ones(tmp_path: Path) -> 
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_kg_push_of_large_data_logs_the_bytes_it_sends(tmp_path: Path) -> None:
+    """``kg push`` as a user runs it, its standard error a pipe, over data it counts as large."""
+    process, url = start_oxigraph()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("kg")), "push", "--to", f"{url}/store"],
+            env={**env, "KG_PROGRESS_MIN_BYTES": "1000", "KG_STORE_PUSH_BATCH": "1000"},
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].endswith(" graphs sent")
+    shown = [
+        line.split(" INFO kg.progress ", 1)[1]
+        for line in done.stderr.splitlines()
+        if " INFO kg.progress " in line
+    ]
+    pushing = [line for line in shown if line.startswith("pushing: ")]
+    assert pushing[0].endswith(" (0%)"), shown
+    assert pushing[-2].endswith(" (100%)")
+    assert pushing[-1].startswith("pushing: done, ")
+    assert len(pushing) <= 13
+    assert any(line.startswith("loading: done, ") for line in shown)  # the files read first
