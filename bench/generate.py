@@ -20,7 +20,7 @@ import pyoxigraph
 from kg.queries import load_query
 from kg.settings import PROJECT_ROOT
 
-__all__ = ["proportions", "generate", "write"]
+__all__ = ["proportions", "node_counts", "generate", "write"]
 
 SC = "https://w3id.org/scicoop/ontology#"
 ID = "https://w3id.org/scicoop/id/bench-"
@@ -110,19 +110,29 @@ def _typed(value: str, datatype: str) -> str:
     return f'"{value}"^^<{XSD}{datatype}>'
 
 
+def node_counts(triples: int, *, data_dir: Path = PROJECT_ROOT / "data") -> dict[str, int]:
+    """How many nodes of each group :func:`generate` writes for about ``triples`` triples: the
+    actors are ``bench-actor-0`` to ``bench-actor-{n - 1}``."""
+    shares = proportions(data_dir)
+    return {group: max(int(_nodes(triples) * share), 2) for group, share in shares.items()}
+
+
+def _nodes(triples: int) -> int:
+    per_node = 7.2  # triples per generated node, on average
+    return max(int(triples / per_node), 20)
+
+
 def generate(
     triples: int, *, seed: int = 42, data_dir: Path = PROJECT_ROOT / "data"
 ) -> Iterator[str]:
     """N-Triples lines, about ``triples`` of them, the same for the same seed."""
     rng = random.Random(seed)
-    shares = proportions(data_dir)
     countries = _countries(data_dir)
-    per_node = 7.2  # triples per generated node, on average
-    nodes = max(int(triples / per_node), 20)
-    counts = {group: max(int(nodes * share), 2) for group, share in shares.items()}
-    sources = [f"{ID}source-{i}" for i in range(max(nodes // 1000, 1))]
+    counts = node_counts(triples, data_dir=data_dir)
+    sources = [f"{ID}source-{i}" for i in range(max(_nodes(triples) // 1000, 1))]
     actors = [f"{ID}actor-{i}" for i in range(counts["actor"])]
     programmes = [f"{ID}programme-{i}" for i in range(counts["programme"])]
+    claimed = actors + programmes  # built once: a copy per claim grew with the size squared
 
     def common(node: str, cls: str, label: str) -> Iterator[str]:
         yield f"{_iri(node)} <{RDF_TYPE}> <{SC}{cls}> ."
@@ -164,7 +174,7 @@ def generate(
     for i in range(counts["claim"]):
         node = f"{ID}claim-{i}"
         yield from common(node, "QuantitativeClaim", f"Claim {i}")
-        yield f"{_iri(node)} <{SC}claimSubject> {_iri(rng.choice(actors + programmes))} ."
+        yield f"{_iri(node)} <{SC}claimSubject> {_iri(rng.choice(claimed))} ."
         yield f"{_iri(node)} <{SC}measure> {_text('synthetic count of ' + name().lower())} ."
         yield f"{_iri(node)} <{SC}value> {_typed(str(rng.randint(1, 500)), 'decimal')} ."
         yield f"{_iri(node)} <{SC}qualifier> <{SC}{rng.choice(QUALIFIERS)}> ."
