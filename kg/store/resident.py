@@ -432,5 +432,6 @@ def _function(target: str) -> Callable[..., Any]:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    # As the serving processes write theirs (api.app), so one log reads as one.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     main(Path(sys.argv[1]), Path(sys.argv[2]), sys.stdin.read(), snapshot=sys.argv[3] == "1")

@@ -109,10 +109,30 @@ def test_a_repeated_query_is_answered_from_the_version_s_memory(
 ) -> None:
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/scicoop/ontology#Academy> }"
     first = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    caplog.clear()
     with caplog.at_level("INFO", logger="api.access"):
         again = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    # The same GET is answered before routing: same status, headers and body, no query run.
     assert (again.status_code, again.text) == (first.status_code, first.text)
+    assert {k: v for k, v in again.headers.items() if k != "date"} == {
+        k: v for k, v in first.headers.items() if k != "date"
+    }
+    assert "api.access" not in caplog.text
+    # A POST of it reaches the application, which remembers the answer of this data version.
+    form = {"query": query}
+    posted = client.post("/sparql", data=form, headers={"Accept": "text/csv"})
+    caplog.clear()
+    with caplog.at_level("INFO", logger="api.access"):
+        client.post("/sparql", data=form, headers={"Accept": "text/csv"})
+    assert posted.text == first.text
     assert "outcome=cached" in caplog.text
+    # A conditional GET is the application's to answer: 304 with the answer's ETag.
+    revalidated = client.get(
+        "/sparql",
+        params={"query": query},
+        headers={"Accept": "text/csv", "If-None-Match": first.headers["etag"]},
+    )
+    assert revalidated.status_code == 304
     # Another format of the same query is another answer.
     other = client.get(
         "/sparql", params={"query": query}, headers={"Accept": "text/tab-separated-values"}
