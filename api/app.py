@@ -19,9 +19,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api.answer_cache import AnswerCache
 from api.deps import Graph, Service
 from api.errors import install_error_handlers
+from api.fast_lane import FastLane
 from api.limits import BodyLimitMiddleware, HeaderLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.routes import (
@@ -169,6 +169,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Outside it, so every answer carries them, errors and CORS preflights included.
     app.add_middleware(SecurityHeadersMiddleware)
-    # Outermost: a repeated GET /sparql is answered as the layers above answered it the first time.
-    app.add_middleware(AnswerCache, service=app.state.service)
+    # Outermost: repeated and vetted GET /sparql queries need no routing (api/fast_lane.py).
+    app.add_middleware(FastLane, service=app.state.service)
     return app

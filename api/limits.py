@@ -114,17 +114,33 @@ class HeaderLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            headers = scope["headers"]
-            size = sum(len(name) + len(value) + 4 for name, value in headers)
-            problem = None
-            if len(headers) > self.max_fields:
-                problem = f"{len(headers)} header fields; the limit is {self.max_fields}"
-            elif size > self.max_bytes:
-                problem = f"{size} bytes of headers; the limit is {self.max_bytes} bytes"
+            problem = header_problem(
+                scope["headers"], max_bytes=self.max_bytes, max_fields=self.max_fields
+            )
             if problem is not None:
                 await _send_plain(send, 431, f"request header fields too large: {problem}")
                 return
         await self.app(scope, receive, send)
+
+
+def header_problem(
+    headers: list[tuple[bytes, bytes]],
+    *,
+    max_bytes: int = MAX_HEADER_BYTES,
+    max_fields: int = MAX_HEADER_FIELDS,
+) -> str | None:
+    """What makes ``headers`` too large (over ``max_fields`` lines or ``max_bytes``), or None."""
+    if len(headers) > max_fields:
+        return f"{len(headers)} header fields; the limit is {max_fields}"
+    size = sum(len(name) + len(value) + 4 for name, value in headers)
+    if size > max_bytes:
+        return f"{size} bytes of headers; the limit is {max_bytes} bytes"
+    return None
+
+
+def headers_within_limits(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether ``headers`` pass :class:`HeaderLimitMiddleware` with its default limits."""
+    return header_problem(headers) is None
 
 
 async def _send_413(send: Send, limit: int) -> None:

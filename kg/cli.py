@@ -231,7 +231,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from kg.serving import serve
 
-    serve(_settings(args), log_level=args.log_level)
+    serve(_settings(args), log_level=args.log_level, access_log=args.access_log)
     return EXIT_OK
 
 
@@ -332,6 +332,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--store-path", dest="store_path", type=Path, help="on-disk store folder")
     serve.add_argument("--query-timeout", dest="query_timeout", type=float, help="seconds")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every HTTP request (uvicorn's access log; queries are always logged)",
+    )
     serve.set_defaults(run=_cmd_serve)
 
     push = commands.add_parser(

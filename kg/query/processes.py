@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import pickle
 import signal
 import time
 from collections import deque
@@ -44,8 +45,8 @@ from kg.query.errors import (
 from kg.query.formats import CannotWrite, Format, by_name
 from kg.query.gate import PreparedQuery
 from kg.query.limits import Limits
-from kg.query.worker import Request
-from kg.store.resident import ForkedProcess, Resident, ResidentGone
+from kg.query.worker import INLINE_BYTES, PICKLED, Request
+from kg.store.resident import RECYCLE_AFTER_SECONDS, ForkedProcess, Resident, ResidentGone
 
 __all__ = ["ProcessRunner"]
 
@@ -55,8 +56,6 @@ log = logging.getLogger(__name__)
 STARTUP_SECONDS = 60.0
 #: What a worker runs, in the resident's fork.
 WORKER = "kg.query.worker:serve"
-#: Answers up to this size are read on the event loop: the worker is writing them already.
-INLINE_BYTES = 1 << 20
 
 
 class ProcessRunner(QueryRunner):
@@ -118,7 +117,10 @@ class ProcessRunner(QueryRunner):
             raise
         if not heavy and seconds > self._limits.light_budget:
             self._slow.remember(prepared.text)  # it looked light: next time it takes the heavy lane
-        self._release(worker)
+        if seconds > RECYCLE_AFTER_SECONDS:
+            self._replace(worker)  # it has likely copied much of the graph (kg.store.resident)
+        else:
+            self._release(worker)
         return self._unpack(reply)
 
     def close(self) -> None:
@@ -301,7 +303,10 @@ class _Worker:
             started = time.monotonic()
             self.conn.send(request)
             await self._readable(loop, timeout)
-            reply: tuple[object, ...] = self.conn.recv()
+            message = self.conn.recv_bytes()
+            if message[:1] != bytes([PICKLED]):
+                return ("ok", message), time.monotonic() - started
+            reply: tuple[object, ...] = pickle.loads(message)
             if reply[0] == "ok":
                 size = reply[1]
                 assert isinstance(size, int)

@@ -4,10 +4,11 @@ The serving side is :mod:`kg.query.processes`; the resident (:mod:`kg.store.resi
 worker with the graph already in memory, shared copy-on-write, so a worker (started at start-up
 and after every kill) is ready in milliseconds.
 
-The pipe carries, per query, one :class:`Request` in and one reply out: a tuple whose first item
-says what happened. An answer is ``("ok", size)`` followed by the body as one message of
-``size`` bytes, so the serving side can read a small body on its event loop and hand a large one
-to a thread.
+The pipe carries, per query, one :class:`Request` in and one reply out. An answer of up to
+:data:`INLINE_BYTES` is its body as one message; a larger one is ``("ok", size)`` followed by the
+body, so the serving side reads a small body on its event loop and hands a large one to a thread.
+Anything else is a pickled tuple whose first item says what happened. A pickle always starts with
+the PROTO opcode (``0x80``), which no answer does: every format starts with text.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from kg.query.answers import write_answer
 from kg.query.errors import ResultTooLarge
 from kg.query.formats import CannotWrite, by_name
 
-__all__ = ["Request", "serve"]
+__all__ = ["Request", "serve", "INLINE_BYTES", "PICKLED"]
+
+#: Answers up to this size are sent as one message and read on the serving side's event loop.
+INLINE_BYTES = 1 << 20
+#: The first byte of every pickle (protocol 2 and later): a reply that is not an answer's body.
+PICKLED = 0x80
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,9 @@ def serve(conn: Connection, store: pyoxigraph.Store, memory_limit: int | None, n
         except EOFError:
             return
         reply = answer(store, request)
-        if isinstance(reply, bytes):
+        if isinstance(reply, bytes) and len(reply) <= INLINE_BYTES:
+            conn.send_bytes(reply)  # one message: the serving side reads it on its event loop
+        elif isinstance(reply, bytes):
             conn.send(("ok", len(reply)))
             conn.send_bytes(reply)
         else:

@@ -34,9 +34,16 @@ from kg.graph.inference import materialise_in_store
 from kg.graph.loading import inferred_graph_iri
 from kg.settings import Settings
 from kg.store.base import QueryResult, RunnerKind
-from kg.store.resident import ForkedProcess, Resident
+from kg.store.resident import RECYCLE_AFTER_SECONDS, ForkedProcess, Resident
 
-__all__ = ["OxigraphStore", "ResidentStore", "open_oxigraph", "open_in_process", "build_in_memory"]
+__all__ = [
+    "OxigraphStore",
+    "ResidentStore",
+    "open_oxigraph",
+    "open_in_process",
+    "start_resident",
+    "build_in_memory",
+]
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +140,7 @@ class ResidentStore:
         request = (sparql, dict(substitutions or {}), default_graph, named_graphs)
         for attempt in (1, 2):
             reader = self._reader()
+            started = time.monotonic()
             try:
                 reader[1].send(request)
                 reply = reader[1].recv()
@@ -142,7 +150,10 @@ class ResidentStore:
                     stopped = "the store's reader process stopped; see the server log"
                     raise OSError(stopped) from None
                 continue
-            self._idle.put(reader)
+            if time.monotonic() - started > RECYCLE_AFTER_SECONDS:
+                self._discard(reader)  # it has likely copied much of the graph: fork afresh
+            else:
+                self._idle.put(reader)
             return _unpack(reply)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -250,6 +261,21 @@ def open_oxigraph(
         reopened=resident.reopened,
         in_use=in_use,
     )
+
+
+def start_resident(settings: Settings) -> None:
+    """Have the resident of this data version start loading, without waiting for it.
+
+    ``kg serve`` calls it before its workers start: the graph loads while they import, and each
+    then joins the resident (:func:`open_oxigraph`). Raises ResidentGone when it cannot start.
+    """
+    if settings.store_path is None:
+        return
+    version = data_version(serving_paths(settings), settings)
+    conn, _ = Resident.start(
+        settings.store_path / version, settings_json=settings.model_dump_json()
+    )
+    conn.close()
 
 
 def open_in_process(settings: Settings, *, dataset: Dataset | None = None) -> OxigraphStore:

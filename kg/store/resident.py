@@ -6,6 +6,12 @@ pyoxigraph cannot stop a running query: a query must run in a process that can b
 shares the resident's pages (no copy of the graph per reader), can be killed at a deadline, capped
 in memory and cut off the network, and the resident goes on; so do the other readers.
 
+Reading the store writes to it: Oxigraph counts references to the terms it hands out, so a query
+that scans copies the pages it reads into its reader (a full scan of 1M triples copies 500 of the
+store's 600 MB). Lookups touch a few pages; a reader that ran a query longer than
+:data:`RECYCLE_AFTER_SECONDS` is therefore replaced by a fresh fork (milliseconds), which bounds
+what readers hold between scans to little more than the graph, once.
+
 Every uvicorn worker serving the same store folder uses the same resident. It listens on a Unix
 socket in a folder only this user can enter, named after the store folder; the first worker to
 need it starts it (under a lock) and later ones connect. A client's first message is the
@@ -25,6 +31,7 @@ a reader that ended (negative: the signal), or None.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import hashlib
 import importlib
@@ -41,7 +48,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import recv_handle, send_handle
 from pathlib import Path
@@ -49,7 +56,16 @@ from typing import Any
 
 import pyoxigraph
 
-__all__ = ["Resident", "ForkedProcess", "ResidentGone", "MARKER", "SNAPSHOT", "GRACE_SECONDS"]
+__all__ = [
+    "Resident",
+    "ForkedProcess",
+    "ResidentGone",
+    "release_free_memory",
+    "MARKER",
+    "SNAPSHOT",
+    "GRACE_SECONDS",
+    "RECYCLE_AFTER_SECONDS",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +77,10 @@ SNAPSHOT = "snapshot.nq"
 GRACE_SECONDS = 5.0
 #: How long a fork or status request may take (a fork copies the page tables of the graph).
 CONTROL_SECONDS = 60.0
+
+#: A reader that answered a query for this long has likely copied much of the graph: its owner
+#: replaces it with a fresh fork (see the module docstring).
+RECYCLE_AFTER_SECONDS = 0.05
 
 #: What builds the graph when the folder holds no snapshot: "module:function" taking the
 #: settings JSON and answering (store, named graphs).
@@ -133,15 +153,7 @@ class Resident:
         the graph is loaded; raises what the load raised (RdfSyntaxError for a file that does
         not parse), or ResidentGone.
         """
-        address = socket_path(folder)
-        with _locked(address.with_suffix(".lock")):
-            conn = _connect(address)
-            joined = conn is not None
-            if conn is None:
-                _start(folder, address, settings_json, snapshot=snapshot)
-                conn = _connect(address)
-                if conn is None:
-                    raise ResidentGone(f"the resident for {folder} does not answer at {address}")
+        conn, joined = cls.start(folder, settings_json=settings_json, snapshot=snapshot)
         try:
             hello = conn.recv()
         except (EOFError, OSError):
@@ -154,6 +166,24 @@ class Resident:
             raise hello[1]
         _, graphs, snapshot, pid = hello
         return cls(conn, folder, list(graphs), reopened=joined or snapshot, pid=pid)
+
+    @staticmethod
+    def start(
+        folder: Path, *, settings_json: str | None = None, snapshot: bool = True
+    ) -> tuple[Connection, bool]:
+        """Start the resident of ``folder`` unless it runs: a connection to it (its hello still
+        to come, once loaded), and whether it was running already. ``kg serve`` calls this before
+        its workers start, so the graph loads while they import."""
+        address = socket_path(folder)
+        with _locked(address.with_suffix(".lock")):
+            conn = _connect(address)
+            if conn is not None:
+                return conn, True
+            _start(folder, address, settings_json, snapshot=snapshot)
+            conn = _connect(address)
+            if conn is None:
+                raise ResidentGone(f"the resident for {folder} does not answer at {address}")
+            return conn, False
 
     def fork(self, target: str, *args: object) -> tuple[ForkedProcess, Connection]:
         """A new reader running ``target(connection, store, *args)``, and our end of its pipe."""
@@ -258,6 +288,7 @@ def main(folder: Path, address: Path, settings_json: str, *, snapshot: bool) -> 
         _refuse_all(listener, error)
         address.unlink(missing_ok=True)
         return
+    release_free_memory()  # what loading and inference freed: the readers need not share it
     readers: dict[int, int | None] = {}
     if snapshot and not reopened:
         readers[_fork_snapshot(store, folder, graphs, listener)] = None
@@ -318,9 +349,11 @@ def _refuse_all(listener: socket.socket, error: Exception) -> None:
             sock, _ = listener.accept()
         except TimeoutError:
             return
-        with Connection(sock.detach()) as conn:
+        with Connection(sock.detach()) as conn, suppress(OSError):
             try:
                 conn.send(("error", error))
+            except OSError:
+                raise
             except Exception:  # noqa: BLE001 (an exception that does not pickle)
                 conn.send(("error", ResidentGone(f"{type(error).__name__}: {error}")))
 
@@ -362,7 +395,11 @@ class _Serving:
     def _accept(self) -> None:
         sock, _ = self.listener.accept()
         conn = Connection(sock.detach())
-        conn.send(("hello", *self.hello, os.getpid()))
+        try:
+            conn.send(("hello", *self.hello, os.getpid()))
+        except OSError:  # it left before the graph was loaded (kg serve's early start)
+            conn.close()
+            return
         self.clients.append(conn)
 
     def _answer(self, conn: Connection) -> None:
@@ -424,6 +461,16 @@ class _Serving:
             if len(self.readers) > 4096:  # codes nobody asked for: keep the running ones
                 for old in [p for p, code in self.readers.items() if code is not None][:2048]:
                     del self.readers[old]
+
+
+def release_free_memory() -> None:
+    """Give the memory the allocator holds free back to the system (glibc's ``malloc_trim``).
+
+    pyoxigraph allocates through the C library: after a build or a large query, the freed heap
+    stays with the process and would count against it for as long as it lives.
+    """
+    with suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _function(target: str) -> Callable[..., Any]:

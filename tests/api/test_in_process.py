@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import httpx
 import pyoxigraph
 import pytest
 from starlette.testclient import TestClient
@@ -138,3 +139,27 @@ def test_a_repeated_query_is_answered_from_the_version_s_memory(
         "/sparql", params={"query": query}, headers={"Accept": "text/tab-separated-values"}
     )
     assert other.text != first.text
+
+
+def test_a_lookup_of_a_known_shape_answers_as_the_application_would(client: TestClient) -> None:
+    """The fast lane answers another IRI's lookup with the application's headers and body."""
+    lookup = "SELECT ?p ?o WHERE {{ <https://w3id.org/scicoop/id/{}> ?p ?o }} ORDER BY ?p ?o"
+    json_accept = {"Accept": "application/sparql-results+json"}
+    client.get("/sparql", params={"query": lookup.format("china")}, headers=json_accept)
+    query = {"query": lookup.format("chinese-academy-of-sciences")}
+    # A conditional request (with an ETag no answer has) is always the application's to answer.
+    by_application = client.get(
+        "/sparql", params=query, headers={**json_accept, "If-None-Match": '"none"'}
+    )
+    fast = client.get("/sparql", params=query, headers=json_accept)
+    assert fast.status_code == by_application.status_code == 200
+    assert fast.content == by_application.content
+    assert len(fast.json()["results"]["bindings"]) > 5
+
+    def without_date(response: httpx.Response) -> dict[str, str]:
+        return {k: v for k, v in response.headers.items() if k != "date"}
+
+    assert without_date(fast) == without_date(by_application)
+    # An error is the application's to explain: a lookup of the same shape, with a bad format.
+    refused = client.get("/sparql", params=query, headers={"Accept": "image/png"})
+    assert refused.status_code == 406
