@@ -42,6 +42,9 @@ class Limits:
     heavy_queue: int = 4
     light_budget: float = 1.0
     heavy_nice: int = 0
+    #: Below this share of available memory, a worker that ran long is re-forked after its query
+    #: (it has copied the pages it read: see :mod:`kg.store.resident`).
+    short_of_memory: float = 0.25
 
     def __post_init__(self) -> None:
         heavy = self.heavy_workers or max(1, self.workers - 1)
@@ -59,6 +62,8 @@ class Limits:
         for name, count in (("max_queue", self.max_queue), ("heavy_queue", self.heavy_queue)):
             if count < 0:
                 raise ValueError(f"{name} must not be negative, not {count}")
+        if not 0 < self.short_of_memory <= 1:
+            raise ValueError(f"short_of_memory must be in (0, 1], not {self.short_of_memory}")
         if not 0 <= self.heavy_nice <= 19:
             raise ValueError(f"heavy_nice must be between 0 and 19, not {self.heavy_nice}")
 

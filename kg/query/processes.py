@@ -46,7 +46,13 @@ from kg.query.formats import CannotWrite, Format, by_name
 from kg.query.gate import PreparedQuery
 from kg.query.limits import Limits
 from kg.query.worker import INLINE_BYTES, PICKLED, Request
-from kg.store.resident import RECYCLE_AFTER_SECONDS, ForkedProcess, Resident, ResidentGone
+from kg.store.resident import (
+    RECYCLE_AFTER_SECONDS,
+    ForkedProcess,
+    Resident,
+    ResidentGone,
+    memory_is_short,
+)
 
 __all__ = ["ProcessRunner"]
 
@@ -117,7 +123,7 @@ class ProcessRunner(QueryRunner):
             raise
         if not heavy and seconds > self._limits.light_budget:
             self._slow.remember(prepared.text)  # it looked light: next time it takes the heavy lane
-        if seconds > RECYCLE_AFTER_SECONDS:
+        if seconds > RECYCLE_AFTER_SECONDS and memory_is_short(self._limits.short_of_memory):
             self._replace(worker)  # it has likely copied much of the graph (kg.store.resident)
         else:
             self._release(worker)

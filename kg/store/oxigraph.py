@@ -34,7 +34,7 @@ from kg.graph.inference import materialise_in_store
 from kg.graph.loading import inferred_graph_iri
 from kg.settings import Settings
 from kg.store.base import QueryResult, RunnerKind
-from kg.store.resident import RECYCLE_AFTER_SECONDS, ForkedProcess, Resident
+from kg.store.resident import RECYCLE_AFTER_SECONDS, ForkedProcess, Resident, memory_is_short
 
 __all__ = [
     "OxigraphStore",
@@ -150,7 +150,7 @@ class ResidentStore:
                     stopped = "the store's reader process stopped; see the server log"
                     raise OSError(stopped) from None
                 continue
-            if time.monotonic() - started > RECYCLE_AFTER_SECONDS:
+            if time.monotonic() - started > RECYCLE_AFTER_SECONDS and memory_is_short():
                 self._discard(reader)  # it has likely copied much of the graph: fork afresh
             else:
                 self._idle.put(reader)

@@ -8,9 +8,11 @@ in memory and cut off the network, and the resident goes on; so do the other rea
 
 Reading the store writes to it: Oxigraph counts references to the terms it hands out, so a query
 that scans copies the pages it reads into its reader (a full scan of 1M triples copies 500 of the
-store's 600 MB). Lookups touch a few pages; a reader that ran a query longer than
-:data:`RECYCLE_AFTER_SECONDS` is therefore replaced by a fresh fork (milliseconds), which bounds
-what readers hold between scans to little more than the graph, once.
+store's 600 MB). Lookups touch a few pages. A reader keeps what it copied, so its next scan runs at
+full speed (a fresh fork pays the copy again: scans three to five times slower); but when the
+machine runs short of memory (:func:`memory_is_short`), a reader that ran a query longer than
+:data:`RECYCLE_AFTER_SECONDS` is replaced by a fresh fork (milliseconds), which brings what the
+readers hold back to little more than the graph, once.
 
 Every uvicorn worker serving the same store folder uses the same resident. It listens on a Unix
 socket in a folder only this user can enter, named after the store folder; the first worker to
@@ -65,6 +67,7 @@ __all__ = [
     "SNAPSHOT",
     "GRACE_SECONDS",
     "RECYCLE_AFTER_SECONDS",
+    "memory_is_short",
 ]
 
 log = logging.getLogger(__name__)
@@ -78,9 +81,11 @@ GRACE_SECONDS = 5.0
 #: How long a fork or status request may take (a fork copies the page tables of the graph).
 CONTROL_SECONDS = 60.0
 
-#: A reader that answered a query for this long has likely copied much of the graph: its owner
-#: replaces it with a fresh fork (see the module docstring).
+#: A reader that answered a query for this long has likely copied much of the graph: when memory
+#: is short, its owner replaces it with a fresh fork (see the module docstring).
 RECYCLE_AFTER_SECONDS = 0.05
+#: Memory is short when less than this share of it is available (to the machine or the cgroup).
+SHORT_OF_MEMORY = 0.25
 
 #: What builds the graph when the folder holds no snapshot: "module:function" taking the
 #: settings JSON and answering (store, named graphs).
@@ -461,6 +466,29 @@ class _Serving:
             if len(self.readers) > 4096:  # codes nobody asked for: keep the running ones
                 for old in [p for p, code in self.readers.items() if code is not None][:2048]:
                     del self.readers[old]
+
+
+def memory_is_short(share: float = SHORT_OF_MEMORY) -> bool:
+    """Whether less than ``share`` of the memory is available, to the machine or to our cgroup."""
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+            return (int(limit) - used) < share * int(limit)
+    except (OSError, ValueError):
+        pass
+    info: dict[str, int] = {}
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                name, _, value = line.partition(":")
+                if name in ("MemTotal", "MemAvailable"):
+                    info[name] = int(value.split()[0])
+    except (OSError, ValueError):
+        return False
+    if len(info) < 2:
+        return False
+    return info["MemAvailable"] < share * info["MemTotal"]
 
 
 def release_free_memory() -> None:

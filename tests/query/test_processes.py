@@ -532,3 +532,26 @@ def test_memory_cap_stops_the_query_not_the_server(resident: Resident) -> None:
         assert labels(run(pool, LIGHT)) == {"China", "中国"}
     finally:
         pool.close()
+
+
+def test_a_worker_that_ran_long_is_forked_afresh_only_when_memory_is_short(
+    resident: Resident,
+) -> None:
+    """A scan copies the graph's pages into its worker; short of memory, the worker is replaced."""
+    scan = (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a <{EX}value> ?v . VALUES ?k {{ "
+        + " ".join(str(k) for k in range(100))
+        + " } }"
+    )
+    for share, replaced in ((1.0, True), (1e-9, False)):  # always short, never short
+        pool = executor(resident, workers=1, short_of_memory=share)
+        try:
+            run(pool, LIGHT)
+            before = pool._workers[0].process.pid
+            run(pool, LIGHT)  # a lookup: the same worker answers
+            assert pool._workers[0].process.pid == before
+            assert json.loads(run(pool, scan))["results"]["bindings"][0]["n"]["value"] == "2000000"
+            assert (pool._workers[0].process.pid != before) is replaced
+            assert labels(run(pool, LIGHT)) == {"China", "中国"}
+        finally:
+            pool.close()
