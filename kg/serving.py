@@ -127,6 +127,15 @@ class Supervisor(Multiprocess):  # type: ignore[misc]
         super().init_processes()
         os.environ["KG_LOAD_BEFORE_SERVING"] = "true"  # read by the workers started from now on
 
+    def keep_subprocess_alive(self) -> None:
+        # uvicorn waits up to timeout_worker_healthcheck (ours: LOAD_SECONDS, for reloads) for a
+        # worker's answer to its ping; a worker killed between ping and answer would stall the
+        # supervision that long, since this process holds the worker's end of the pipe too.
+        # Closed here (the worker has its own copy since it started), its death ends the wait.
+        for process in self.processes:
+            process.child_conn.close()
+        super().keep_subprocess_alive()
+
 
 def follow_supervisor() -> None:
     """Have this worker sent SIGTERM (a graceful drain) when the process that started it dies.

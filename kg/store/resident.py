@@ -136,10 +136,21 @@ class Resident:
     """A client's connection to the resident holding one store folder's graph; thread-safe."""
 
     def __init__(
-        self, conn: Connection, folder: Path, graphs: list[str], *, reopened: bool, pid: int
+        self,
+        conn: Connection,
+        folder: Path,
+        graphs: list[str],
+        *,
+        reopened: bool,
+        pid: int,
+        settings_json: str | None = None,
+        snapshot: bool = True,
     ) -> None:
         self._conn = conn
         self._lock = threading.Lock()
+        #: How to start the resident again should it die (killed by an operator or the OOM killer).
+        self._settings_json = settings_json
+        self._snapshot = snapshot
         self.folder = folder
         self.named_graphs = graphs
         #: True when no file was parsed for us: the resident was running, or loaded a snapshot.
@@ -159,18 +170,16 @@ class Resident:
         not parse), or ResidentGone.
         """
         conn, joined = cls.start(folder, settings_json=settings_json, snapshot=snapshot)
-        try:
-            hello = conn.recv()
-        except (EOFError, OSError):
-            conn.close()
-            raise ResidentGone(
-                f"the resident for {folder} died while loading; see its log"
-            ) from None
-        if hello[0] == "error":
-            conn.close()
-            raise hello[1]
-        _, graphs, snapshot, pid = hello
-        return cls(conn, folder, list(graphs), reopened=joined or snapshot, pid=pid)
+        _, graphs, loaded_snapshot, pid = _hello(conn, folder)
+        return cls(
+            conn,
+            folder,
+            list(graphs),
+            reopened=joined or loaded_snapshot,
+            pid=pid,
+            settings_json=settings_json,
+            snapshot=snapshot,
+        )
 
     @staticmethod
     def start(
@@ -191,9 +200,17 @@ class Resident:
             return conn, False
 
     def fork(self, target: str, *args: object) -> tuple[ForkedProcess, Connection]:
-        """A new reader running ``target(connection, store, *args)``, and our end of its pipe."""
+        """A new reader running ``target(connection, store, *args)``, and our end of its pipe.
+
+        A resident that died is started again first (it loads the snapshot): the caller waits
+        for that load rather than the service failing every query from then on.
+        """
         with self._lock:
-            self._send(("fork", target, args))
+            try:
+                self._send(("fork", target, args))
+            except ResidentGone:
+                self._restart()
+                self._send(("fork", target, args))
             if not self._conn.poll(CONTROL_SECONDS):
                 raise ResidentGone("the resident did not fork a reader in time")
             try:
@@ -202,6 +219,16 @@ class Resident:
             except (EOFError, OSError) as error:
                 raise ResidentGone(f"the resident is gone: {error}") from None
         return ForkedProcess(reply[1], self), Connection(fd)
+
+    def _restart(self) -> None:
+        """Connect to a new resident of our folder, started if need be (lock held)."""
+        log.warning("the resident process for %s is gone: starting it again", self.folder)
+        self._conn.close()
+        conn, _ = Resident.start(
+            self.folder, settings_json=self._settings_json, snapshot=self._snapshot
+        )
+        hello = _hello(conn, self.folder)
+        self._conn, self.pid = conn, hello[3]
 
     def exit_code(self, pid: int) -> int | None:
         """The exit code of reader ``pid`` (negative: the signal that ended it), or None."""
@@ -222,6 +249,19 @@ class Resident:
             self._conn.send(message)
         except OSError as error:
             raise ResidentGone(f"the resident is gone: {error}") from None
+
+
+def _hello(conn: Connection, folder: Path) -> tuple[Any, ...]:
+    """The resident's first message, once it has loaded; what its load raised, raised here."""
+    try:
+        hello: tuple[Any, ...] = conn.recv()
+    except (EOFError, OSError):
+        conn.close()
+        raise ResidentGone(f"the resident for {folder} died while loading; see its log") from None
+    if hello[0] == "error":
+        conn.close()
+        raise hello[1]
+    return hello
 
 
 def socket_path(folder: Path) -> Path:

@@ -9,6 +9,7 @@ import ctypes
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import rdflib
@@ -555,3 +557,23 @@ def test_a_worker_that_ran_long_is_forked_afresh_only_when_memory_is_short(
             assert labels(run(pool, LIGHT)) == {"China", "中国"}
         finally:
             pool.close()
+
+
+def test_a_resident_that_died_is_started_again_from_its_snapshot(
+    tmp_path: Path, resident: Resident
+) -> None:
+    """The OOM killer or an operator stops the process holding the graph: queries go on."""
+    folder = tmp_path / "store"
+    shutil.copytree(resident.folder, folder)
+    own = Resident.open(folder)
+    pool = executor(own, workers=1)
+    try:
+        assert labels(run(pool, LIGHT)) == {"China", "中国"}
+        first = own.pid
+        os.kill(first, signal.SIGKILL)
+        pool._workers[0].kill()  # its worker goes too: the next one must be forked anew
+        assert labels(run(pool, LIGHT)) == {"China", "中国"}
+        assert own.pid != first
+    finally:
+        pool.close()
+        own.close()
