@@ -207,18 +207,23 @@ class Resident:
         """
         with self._lock:
             try:
-                self._send(("fork", target, args))
+                pid, fd = self._fork(target, args)
             except ResidentGone:
                 self._restart()
-                self._send(("fork", target, args))
-            if not self._conn.poll(CONTROL_SECONDS):
-                raise ResidentGone("the resident did not fork a reader in time")
-            try:
-                fd = recv_handle(self._conn)
-                reply = self._conn.recv()
-            except (EOFError, OSError) as error:
-                raise ResidentGone(f"the resident is gone: {error}") from None
-        return ForkedProcess(reply[1], self), Connection(fd)
+                pid, fd = self._fork(target, args)
+        return ForkedProcess(pid, self), Connection(fd)
+
+    def _fork(self, target: str, args: tuple[object, ...]) -> tuple[int, int]:
+        """One fork request (lock held): the reader's pid and our end of its socket."""
+        self._send(("fork", target, args))
+        if not self._conn.poll(CONTROL_SECONDS):
+            raise ResidentGone("the resident did not fork a reader in time")
+        try:
+            fd = recv_handle(self._conn)
+            reply = self._conn.recv()
+        except (EOFError, OSError) as error:
+            raise ResidentGone(f"the resident is gone: {error}") from None
+        return reply[1], fd
 
     def _restart(self) -> None:
         """Connect to a new resident of our folder, started if need be (lock held)."""

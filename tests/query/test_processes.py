@@ -571,7 +571,10 @@ def test_a_resident_that_died_is_started_again_from_its_snapshot(
         assert labels(run(pool, LIGHT)) == {"China", "中国"}
         first = own.pid
         os.kill(first, signal.SIGKILL)
-        pool._workers[0].kill()  # its worker goes too: the next one must be forked anew
+        os.waitpid(first, 0)  # this process started it
+        worker = pool._workers[0]
+        worker.kill()  # its worker goes too: the next one must be forked anew
+        worker.process.join(5)
         assert labels(run(pool, LIGHT)) == {"China", "中国"}
         assert own.pid != first
     finally:
