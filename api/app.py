@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     install_error_handlers(app)
-    # Order: the last added runs first. CORS outermost so even a 413 carries its headers.
+    # Order: the last added runs first. CORS outside the limits, so even a 413 carries its headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
@@ -167,8 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Disposition"],
         max_age=600,
     )
-    # Outside it, so every answer carries them, errors and CORS preflights included.
-    app.add_middleware(SecurityHeadersMiddleware)
-    # Outermost: repeated and vetted GET /sparql queries need no routing (api/fast_lane.py).
+    # Repeated and vetted GET /sparql queries need no routing (api/fast_lane.py).
     app.add_middleware(FastLane, service=app.state.service)
+    # Outermost, so every answer carries them, errors, fast answers and CORS preflights included.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -24,7 +24,13 @@ from api import html
 from kg.errors import KGError, NotFound
 from kg.settings import Settings
 
-__all__ = ["ErrorAnswer", "describe_error", "render_error", "install_error_handlers"]
+__all__ = [
+    "error_response",
+    "ErrorAnswer",
+    "describe_error",
+    "render_error",
+    "install_error_handlers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +112,11 @@ def _not_found_text(error: NotFound, settings: Settings) -> str:
 
 async def _known(request: Request, error: Exception) -> Response:
     assert isinstance(error, KGError)
+    return error_response(request, error)
+
+
+def error_response(request: Request, error: KGError) -> Response:
+    """The answer to a library error: its class's status, worded for what ``request`` accepts."""
     if isinstance(error, NotFound):
         if "text/html" in request.headers.get("accept", ""):
             return html.not_found_page(request, error)

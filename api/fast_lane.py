@@ -1,8 +1,9 @@
 """The fast lane of ``GET /sparql``: answers that need no routing, as large public endpoints give.
 
 Most clients send the same few queries, or one query with another IRI in it each time (a lookup
-per resource). This outermost layer of the app answers both without the router, the dependency
-injection and the five middleware layers, which cost several times what a light query does:
+per resource). This layer, just inside the one that adds the security headers to every answer,
+answers both without the router, the dependency injection and the other middleware layers, which
+cost several times what a light query does:
 
 - **Repeated requests.** An answer is fully determined by the data version, the request's query
   string and the headers negotiation and CORS read (``Accept``, ``Origin``); the graph changes only
@@ -13,8 +14,8 @@ injection and the five middleware layers, which cost several times what a light 
   which is light, is run here through :func:`api.querying.execute` (metrics, access log, the
   runner). Its headers are those the application gave the last answer of the same form to the
   same ``Accept``, with this answer's ETag and length: the application stays the one place that
-  decides them. Anything else, and any error, goes to the application, which answers (and
-  explains) it.
+  decides them. A query that fails is answered as the application words errors
+  (:func:`api.errors.error_response`), not run again; anything else goes to the application.
 
 Conditional requests (``If-None-Match``), other paths and methods, errors and HTML always go to the
 application. Answers replayed from memory count in ``/metrics`` as requests of ``/sparql``; the
@@ -27,9 +28,11 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import QueryParams
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caching import etag_for
+from api.errors import error_response
 from api.limits import MAX_QUERY_CHARS, headers_within_limits
 from api.querying import execute
 from api.responses import result_formats_for, select_format
@@ -53,7 +56,7 @@ _TemplateKey = tuple[str, bytes, str]
 
 
 class FastLane:
-    """The outermost layer of the app: see the module docstring."""
+    """The layer inside the security headers: see the module docstring."""
 
     def __init__(self, app: ASGIApp, *, service: Service) -> None:
         self.app = app
@@ -90,15 +93,17 @@ class FastLane:
         if answer is not None:
             if key in self._answers:
                 self._answers.move_to_end(key)
-            self.service.metrics.requests.labels(scope["method"], _PATH, "200").inc()
             start, body = answer
+            status = str(start["status"])
+            self.service.metrics.requests.labels(scope["method"], _PATH, status).inc()
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, self._recording(key, send, accept, scope))
 
     async def _run(self, scope: Scope, graph: Graph, accept: bytes) -> _Answer | None:
-        """The answer of a plain GET of a light query the gate vetted before, or None."""
+        """The answer (or error) of a plain GET of a light query the gate vetted before, or None
+        when the application is to answer."""
         params = QueryParams(scope["query_string"].decode("latin-1"))
         if len(params) != 1 or "query" not in params:
             return None
@@ -113,7 +118,10 @@ class FastLane:
         try:
             offered = result_formats_for(prepared.form)
             fmt = select_format([], accept=accept.decode("latin-1") or None, offered=offered)
-            client = scope["client"][0] if scope.get("client") else "-"
+        except KGError:
+            return None  # nothing has run: the application negotiates, and explains a 406
+        client = scope["client"][0] if scope.get("client") else "-"
+        try:
             body = await execute(
                 prepared,
                 graph=graph,
@@ -121,8 +129,10 @@ class FastLane:
                 result_format=fmt,
                 client=client,
             )
-        except KGError:
-            return None  # the application answers it, with its explanation
+        except KGError as error:  # a timeout, a full queue...: answered, never run twice
+            response = error_response(Request(scope), error)
+            start = {"type": "http.response.start", "status": response.status_code}
+            return {**start, "headers": response.raw_headers}, bytes(response.body)
         etag = etag_for(version=graph.version, query=query, media_type=fmt.media_type)
         headers = [
             (name, etag.encode() if name == b"etag" else str(len(body)).encode())
